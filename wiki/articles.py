@@ -103,3 +103,85 @@ def split_front_matter(text: str) -> tuple[FrontMatter, str]:
         ),
         text[match.end():],
     )
+
+
+# ---------------------------------------------------------------- looking articles up
+# (imports here rather than at the top keep the pure helpers above free of the ORM
+# for callers that only need slugs and front matter)
+
+from collections.abc import Sequence  # noqa: E402
+
+from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from wiki.errors import NotFound  # noqa: E402
+from wiki.models import Article, ArticleAlias, ArticleCategory  # noqa: E402
+
+
+def find_by_slug(session: Session, slug: str) -> Article | None:
+    """The article whose slug is ``slug``, or None."""
+    return session.scalar(select(Article).where(Article.slug == slug))
+
+
+def get_by_slug(session: Session, slug: str) -> Article:
+    """The article whose slug is ``slug``.
+
+    :raises NotFound: there is none.
+    """
+    article = find_by_slug(session, slug)
+    if article is None:
+        raise NotFound(f"There is no article at {slug!r}.", slug=slug)
+    return article
+
+
+def resolve(session: Session, slug: str) -> tuple[Article | None, str | None]:
+    """The article for ``slug``, following aliases: ``(article, alias it was reached by or None)``."""
+    article = find_by_slug(session, slug)
+    if article is not None:
+        return article, None
+    normalized = slugify(slug)
+    if normalized != slug and (article := find_by_slug(session, normalized)) is not None:
+        return article, None
+    alias = session.scalar(
+        select(ArticleAlias).where(ArticleAlias.slug == normalized).order_by(ArticleAlias.article_id).limit(1)
+    )
+    if alias is None:
+        return None, None
+    return alias.article, alias.alias
+
+
+def find_by_title(session: Session, title: str) -> Article | None:
+    """The article with this title (case-insensitively, via its slug), or None."""
+    return find_by_slug(session, slugify(title))
+
+
+def list_articles(
+    session: Session, *, limit: int = 50, offset: int = 0, category: str | None = None
+) -> tuple[Sequence[Article], int]:
+    """Articles in title order, one page of them, and how many there are in all."""
+    query = select(Article)
+    count = select(func.count(Article.id))
+    if category:
+        cat = slugify(category)
+        query = query.join(ArticleCategory).where(ArticleCategory.slug == cat)
+        count = count.join(ArticleCategory).where(ArticleCategory.slug == cat)
+    page = session.scalars(query.order_by(func.lower(Article.title), Article.id).limit(limit).offset(offset)).all()
+    return page, session.scalar(count) or 0
+
+
+def count_articles(session: Session) -> int:
+    return session.scalar(select(func.count(Article.id))) or 0
+
+
+def list_recently_updated(session: Session, limit: int = 10) -> Sequence[Article]:
+    return session.scalars(select(Article).order_by(Article.updated_at.desc(), Article.id.desc()).limit(limit)).all()
+
+
+def list_categories(session: Session) -> list[tuple[str, str, int]]:
+    """Every category as ``(slug, name, article count)``, by name."""
+    rows = session.execute(
+        select(ArticleCategory.slug, func.min(ArticleCategory.name), func.count(ArticleCategory.article_id))
+        .group_by(ArticleCategory.slug)
+        .order_by(ArticleCategory.slug)
+    ).all()
+    return [(slug, name, count) for slug, name, count in rows]

@@ -1,0 +1,579 @@
+"""The embedded search backend: a Whoosh index in a directory of the instance.
+
+Owns the schema, query building (fields, boosts, phrases, ICD-10 codes,
+spelling correction), highlighting, facets, suggestions, and the on-disk
+layout that lets ``rebuild`` swap a fresh index in atomically:
+
+    <index_dir>/live            symlink to the generation readers use
+    <index_dir>/gen-<stamp>/    one complete Whoosh index per generation
+
+Whoosh allows one writer at a time across processes (a file lock). Writes
+take it with a short timeout and raise ``IndexBusy`` rather than wait, so no
+request ever queues behind another; the outbox row stays for the next drain.
+Never ``AsyncWriter`` (its thread dies with a gunicorn worker, losing the
+write) and never ``BufferedWriter`` (it buffers in one process's memory).
+
+No Flask, no database: it is handed ``SearchDocument``s.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from whoosh import highlight
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.analysis import (
+    STOP_WORDS,
+    CharsetFilter,
+    CommaSeparatedTokenizer,
+    LowercaseFilter,
+    NgramFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, FieldType, Schema
+from whoosh.formats import Existence
+from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
+from whoosh.support.charset import accent_map
+from whoosh.filedb.filestore import FileStorage
+from whoosh.util.filelock import try_for
+
+from wiki.search.backend import (
+    ALIAS_BOOST,
+    BODY_BOOST,
+    CATEGORY_BOOST,
+    EXACT_NAME_BOOST,
+    ICD10_BOOST,
+    SNIPPET_CHARS,
+    TITLE_BOOST,
+    Hit,
+    IndexBusy,
+    ResultPage,
+    SearchDocument,
+    Suggestion,
+    clean_query,
+    fold,
+    icd10_codes,
+    name_key,
+    plain_snippet,
+)
+
+log = logging.getLogger(__name__)
+
+LIVE = "live"
+GEN_PREFIX = "gen-"
+WRITE_LOCK = "MAIN_WRITELOCK"  # the name Whoosh's SegmentWriter locks
+DEFAULT_LOCK_TIMEOUT = 0.5
+REBUILD_LOCK_TIMEOUT = 30.0
+MAX_LIMIT = 200
+MAX_OFFSET = 10_000
+NGRAM_MAX = 24
+NAME_PREFIX_MAX = 40
+TEXT_FIELDS = ("title", "aliases", "cats_text", "body")
+FIELD_BOOSTS = {"title": TITLE_BOOST, "aliases": ALIAS_BOOST, "cats_text": CATEGORY_BOOST, "body": BODY_BOOST}
+PHRASE_BONUS = 1.5
+CORRECTED_WEIGHT = 0.9
+# "Parkinson's" tokenizes to "parkinson" + "s": the stray letters carry nothing.
+STOPLIST = frozenset(STOP_WORDS) | {"s", "t", "d"}
+_TOKEN = r"\w+(?:\.\w+)*"
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _plain() -> object:
+    return RegexTokenizer(_TOKEN) | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+# Stemmed, accent-folded words, single characters kept so "type 1" and
+# "type 2" stay different.
+STEMMED = _plain() | StopFilter(stoplist=STOPLIST, minsize=1) | StemFilter(cachesize=100_000)
+# Unstemmed words, the vocabulary "did you mean" draws from.
+SPELLING = _plain() | StopFilter(stoplist=STOPLIST, minsize=3)
+# Edge n-grams of every word of a title or alias, for autocomplete.
+WORD_PREFIXES = _plain() | NgramFilter(1, NGRAM_MAX, at="start")
+# Edge n-grams of whole names ("heart attack" → "h", "he", … "heart attack").
+NAME_PREFIXES = CommaSeparatedTokenizer() | NgramFilter(1, NAME_PREFIX_MAX, at="start")
+PLAIN = _plain()
+
+
+def make_schema() -> Schema:
+    """Return the schema of a Whoosh search index."""
+    return Schema(
+        id=ID(unique=True, stored=True, sortable=True),
+        slug=STORED(),
+        title=TEXT(analyzer=STEMMED, stored=True),
+        aliases=TEXT(analyzer=STEMMED, stored=True),  # one alias per line
+        names_exact=KEYWORD(commas=True, lowercase=False),  # name_key of title and each alias
+        name_start=FieldType(Existence(), NAME_PREFIXES),
+        title_ngram=FieldType(Existence(), WORD_PREFIXES),
+        alias_ngram=FieldType(Existence(), WORD_PREFIXES),
+        icd10=KEYWORD(commas=True, lowercase=True, stored=True),
+        categories=KEYWORD(commas=True, lowercase=False, stored=True, scorable=False),
+        cats_text=TEXT(analyzer=STEMMED),
+        body=TEXT(analyzer=STEMMED, stored=True),
+        spell=FieldType(Existence(), SPELLING),
+    )
+
+
+def _fields(doc: SearchDocument) -> dict[str, str]:
+    names = [doc.title, *doc.aliases]
+    return {
+        "id": str(doc.article_id),
+        "slug": doc.slug,
+        "title": doc.title,
+        "aliases": "\n".join(doc.aliases),
+        "names_exact": ",".join(key for key in map(name_key, names) if key),
+        "name_start": ",".join(key for key in map(name_key, names) if key),
+        "title_ngram": doc.title,
+        "alias_ngram": "\n".join(doc.aliases),
+        "icd10": ",".join(code.strip() for code in doc.icd10 if code.strip()),
+        "categories": ",".join(cat.replace(",", " ").strip() for cat in doc.categories if cat.strip()),
+        "cats_text": "\n".join(doc.categories),
+        "body": doc.body,
+        "spell": "\n".join([*names, doc.body]),
+    }
+
+
+class _MarkFormatter(highlight.Formatter):
+    """Escape the article text; wrap each match in <mark>. Nothing else is HTML."""
+
+    between = " … "
+
+    def _text(self, text: str) -> str:
+        return html.escape(text)
+
+    def format_token(self, text: str, token: object, replace: bool = False) -> str:
+        return "<mark>" + html.escape(highlight.get_text(text, token, replace)) + "</mark>"
+
+
+def _make_parser(schema: Schema, *, syntax: bool, group: type = OrGroup) -> MultifieldParser:
+    # Whoosh's scaled OrGroup (coordination bonus) scores one-word queries 0
+    # once the words are spread over several fields, so "all words" is
+    # favoured by an extra AND clause instead (see ``_compose``).
+    parser = MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=FIELD_BOOSTS, group=group)
+    # Readers type words, quotes and brackets, not Whoosh's field, wildcard,
+    # range or boost syntax; "title:x" or "a*" are searched as the words.
+    unwanted = [plugins.FieldsPlugin, plugins.WildcardPlugin, plugins.RangePlugin, plugins.BoostPlugin,
+                plugins.EveryPlugin, plugins.SingleQuotePlugin]
+    if not syntax:
+        unwanted += [plugins.PhrasePlugin, plugins.GroupPlugin, plugins.OperatorsPlugin]
+    for plugin in unwanted:
+        parser.remove_plugin_class(plugin)
+    return parser
+
+
+@dataclass
+class _Local:
+    """One thread's searcher on one generation, with its per-generation caches."""
+
+    real: str = ""
+    ix: object = None
+    generation: int = -1
+    searcher: object = None
+    category_docs: dict[str, set[int]] | None = None
+    reader_key: object = None
+
+
+@dataclass
+class WhooshBackend:
+    """A ``SearchBackend`` over a Whoosh index in ``index_dir``."""
+
+    index_dir: str
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    _local: threading.local = field(default_factory=threading.local, init=False, repr=False)
+    _opened: list[_Local] = field(default_factory=list, init=False, repr=False)
+    _opened_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.index_dir = os.path.abspath(self.index_dir)
+        self.schema = make_schema()
+        self._parser = _make_parser(self.schema, syntax=True)
+        self._plain_parser = _make_parser(self.schema, syntax=False)
+        self._all_parser = _make_parser(self.schema, syntax=True, group=AndGroup)
+        self._all_plain_parser = _make_parser(self.schema, syntax=False, group=AndGroup)
+        self._live = os.path.join(self.index_dir, LIVE)
+        self._ensure_live()
+
+    # -- layout ---------------------------------------------------------
+
+    def _new_generation(self) -> str:
+        name = f"{GEN_PREFIX}{time.time_ns():x}-{os.getpid()}"
+        path = os.path.join(self.index_dir, name)
+        os.makedirs(path)
+        whoosh_index.create_in(path, self.schema)
+        return path
+
+    def _ensure_live(self) -> str:
+        """Return the live generation's directory, creating an empty index if there is none."""
+        if os.path.isdir(self._live):
+            return os.path.realpath(self._live)
+        os.makedirs(self.index_dir, exist_ok=True)
+        path = self._new_generation()
+        try:
+            if os.path.islink(self._live):  # dangling: its generation was deleted
+                os.unlink(self._live)
+            os.symlink(os.path.basename(path), self._live)
+        except FileExistsError:
+            # Another process created it first: use theirs.
+            shutil.rmtree(path, ignore_errors=True)
+        return os.path.realpath(self._live)
+
+    def _lock(self, real: str) -> object:
+        return FileStorage(real).lock(WRITE_LOCK)
+
+    # -- writing --------------------------------------------------------
+
+    @contextmanager
+    def _writer(self) -> Iterator[object]:
+        real = self._ensure_live()
+        ix = whoosh_index.open_dir(real)
+        try:
+            writer = ix.writer(timeout=self.lock_timeout, delay=0.05)
+        except whoosh_index.LockError:
+            raise IndexBusy("the search index is being written by another process") from None
+        try:
+            if os.path.realpath(self._live) != real:
+                # A rebuild swapped generations while we waited for the lock:
+                # writing here would be lost with the old generation.
+                raise IndexBusy("the search index was just rebuilt; retry")
+            yield writer
+        except BaseException:
+            writer.cancel()
+            raise
+        else:
+            writer.commit()
+        finally:
+            ix.close()
+
+    def index(self, docs: Iterable[SearchDocument]) -> None:
+        """Add or replace ``docs`` (see ``SearchBackend.index``)."""
+        docs = list(docs)
+        if not docs:
+            return
+        with self._writer() as writer:
+            for doc in docs:
+                writer.update_document(**_fields(doc))
+
+    def remove(self, article_ids: Iterable[int]) -> None:
+        """Drop these articles (see ``SearchBackend.remove``)."""
+        ids = [str(int(article_id)) for article_id in article_ids]
+        if not ids:
+            return
+        with self._writer() as writer:
+            for article_id in ids:
+                writer.delete_by_term("id", article_id)
+
+    def rebuild(self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None) -> int:
+        """Build a new generation from ``docs`` and swap it in (see ``SearchBackend.rebuild``).
+
+        The live generation's write lock is held throughout, so drains that
+        happen meanwhile leave their outbox rows and apply them to the new
+        generation afterwards instead of writing into the one being replaced.
+
+        :raises IndexBusy: another writer kept the lock for ``REBUILD_LOCK_TIMEOUT``.
+        """
+        old = self._ensure_live()
+        lock = self._lock(old)
+        if not try_for(lock.acquire, timeout=REBUILD_LOCK_TIMEOUT, delay=0.1):
+            raise IndexBusy("another writer holds the search index")
+        try:
+            if os.path.realpath(self._live) != old:
+                raise IndexBusy("another rebuild swapped the index meanwhile; retry")
+            path = self._new_generation()
+            count = 0
+            try:
+                ix = whoosh_index.open_dir(path)
+                writer = ix.writer(limitmb=128)
+                pending = 0
+                for doc in docs:
+                    writer.add_document(**_fields(doc))
+                    count += 1
+                    pending += 1
+                    if progress is not None and pending >= 100:
+                        progress(pending)
+                        pending = 0
+                writer.commit()
+                ix.close()
+                if progress is not None and pending:
+                    progress(pending)
+                link = os.path.join(self.index_dir, f"{LIVE}.{os.getpid()}.tmp")
+                if os.path.lexists(link):
+                    os.unlink(link)
+                os.symlink(os.path.basename(path), link)
+                os.replace(link, self._live)  # atomic: readers see old or new, never neither
+            except BaseException:
+                shutil.rmtree(path, ignore_errors=True)
+                raise
+        finally:
+            lock.release()
+        self._remove_old_generations(keep={path, old})
+        return count
+
+    def _remove_old_generations(self, keep: set[str]) -> None:
+        # The generation just replaced is kept one round: searchers in other
+        # processes may still be reading it until they notice the swap.
+        for name in os.listdir(self.index_dir):
+            path = os.path.join(self.index_dir, name)
+            if name.startswith(GEN_PREFIX) and path not in keep:
+                shutil.rmtree(path, ignore_errors=True)
+
+    def writer_is_free(self) -> bool:
+        """Return whether no writer holds the live generation's lock."""
+        if not os.path.isdir(self._live):
+            return True
+        lock = self._lock(os.path.realpath(self._live))
+        if lock.acquire(blocking=False):
+            lock.release()
+            return True
+        return False
+
+    # -- reading --------------------------------------------------------
+
+    @contextmanager
+    def _searcher(self) -> Iterator[tuple[object, _Local]]:
+        local = getattr(self._local, "state", None)
+        if local is None:
+            local = self._local.state = _Local()
+            with self._opened_lock:
+                self._opened.append(local)
+        real = self._ensure_live()
+        # Reopen rather than Searcher.refresh(): refresh re-uses segment
+        # readers and so misses deletions made in a segment it already had.
+        if local.searcher is None or local.real != real or local.ix.latest_generation() != local.generation:
+            if local.searcher is not None:
+                local.searcher.close()
+            local.ix = whoosh_index.open_dir(real)
+            local.searcher = local.ix.searcher()
+            local.real, local.generation = real, local.searcher.reader().generation()
+        reader = local.searcher.reader()
+        if local.reader_key is not reader:
+            local.reader_key, local.category_docs = reader, None
+        yield local.searcher, local
+
+    def indexed_ids(self) -> set[int]:
+        """Return the article ids in the live generation."""
+        with self._searcher() as (searcher, _):
+            reader = searcher.reader()
+            if reader.doc_count() == 0:
+                return set()
+            ids = reader.column_reader("id")
+            return {int(ids[docnum]) for docnum in reader.all_doc_ids()}
+
+    def search(self, query: str, *, limit: int = 20, offset: int = 0, category: str | None = None) -> ResultPage:
+        """Return a page of results (see ``SearchBackend.search``)."""
+        text = clean_query(query)
+        limit = max(0, min(int(limit), MAX_LIMIT))
+        offset = max(0, min(int(offset), MAX_OFFSET))
+        if not text:
+            return ResultPage(query=text, total=0)
+        try:
+            with self._searcher() as (searcher, local):
+                return self._search(searcher, local, text, limit, offset, category)
+        except Exception:
+            # A query that trips Whoosh must not become a 500: log, answer empty.
+            log.exception("search failed for a query of %d characters", len(text))
+            return ResultPage(query=text, total=0)
+
+    def _search(self, searcher, local: _Local, text: str, limit: int, offset: int,
+                category: str | None) -> ResultPage:
+        reader = searcher.reader()
+        suggestion = self._correct(reader, text)
+        q = self._compose(reader, text, syntax=True)
+        if suggestion:
+            corrected = self._compose(reader, suggestion, syntax=True)
+            if corrected is not None:
+                corrected = corrected.with_boost(CORRECTED_WEIGHT)
+                q = corrected if q is None else wq.Or([q, corrected])
+        if q is None:
+            return ResultPage(query=text, total=0, suggestion=suggestion)
+        try:
+            matched = set(searcher.docs_for_query(q))
+        except Exception:
+            # Syntax that parsed but cannot run: fall back to the bare words.
+            q = self._compose(reader, suggestion or text, syntax=False)
+            if q is None:
+                return ResultPage(query=text, total=0, suggestion=suggestion)
+            matched = set(searcher.docs_for_query(q))
+        categories = self._category_docs(reader, local)
+        facets = {name: n for name, docs in categories.items() if (n := len(matched & docs))}
+        allowed: set[int] | None = None
+        if category is not None:
+            wanted = category.strip().casefold()
+            allowed = set()
+            for name, docs in categories.items():
+                if name.casefold() == wanted:
+                    allowed |= docs
+            matched &= allowed
+        total = len(matched)
+        page = ResultPage(query=text, total=total, suggestion=suggestion, facets=facets)
+        if limit == 0 or offset >= total:
+            return page
+        results = searcher.search(q, limit=offset + limit, filter=allowed, terms=False)
+        results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+        results.formatter = _MarkFormatter()
+        for hit in results[offset:offset + limit]:
+            stored = hit.fields()
+            body = stored.get("body", "")
+            try:
+                snippet = hit.highlights("body", text=body, top=2)
+            except Exception:  # highlighting is a nicety; never lose the hit over it
+                snippet = ""
+            page.hits.append(Hit(slug=stored["slug"], title=stored["title"], score=float(hit.score),
+                                 snippet=snippet or plain_snippet(body)))
+        return page
+
+    def _category_docs(self, reader, local: _Local) -> dict[str, set[int]]:
+        if local.category_docs is None:
+            docs: dict[str, set[int]] = {}
+            for term in reader.lexicon("categories"):
+                name = term.decode("utf-8") if isinstance(term, bytes) else term
+                docs[name] = set(reader.postings("categories", term).all_ids())
+            local.category_docs = docs
+        return local.category_docs
+
+    def _compose(self, reader, text: str, *, syntax: bool) -> wq.Query | None:
+        """Return the query for ``text``: any of its words, with bonuses for all of them,
+        for the words as a phrase in a title or alias, for a whole name, and for ICD-10 codes."""
+        parts: list[wq.Query] = []
+        parser = self._parser if syntax else self._plain_parser
+        try:
+            main = parser.parse(text)
+        except Exception:
+            main = self._plain_parser.parse(" ".join(_WORD.findall(text)))
+            syntax = False
+        if main is not None and main is not wq.NullQuery:
+            parts.append(main)
+        stems = [token.text for token in STEMMED(text.replace('"', " "))]
+        if len(stems) >= 2 and parts:
+            try:
+                every = (self._all_parser if syntax else self._all_plain_parser).parse(text)
+            except Exception:
+                every = None
+            if every is not None and every is not wq.NullQuery:
+                parts.append(every)
+        if 2 <= len(stems) <= 6:
+            # Unquoted "heart attack" still prefers articles named so.
+            parts.append(wq.Phrase("title", stems, boost=TITLE_BOOST * PHRASE_BONUS))
+            parts.append(wq.Phrase("aliases", stems, boost=ALIAS_BOOST * PHRASE_BONUS))
+        key = name_key(text)
+        if key:
+            parts.append(wq.Term("names_exact", key, boost=EXACT_NAME_BOOST))
+        for code in icd10_codes(text):
+            parts.append(wq.Term("icd10", code, boost=ICD10_BOOST))
+            # Subcodes (E11 → E11.9), expanded here because a one-term
+            # wq.Prefix drops its boost.
+            for sub in reader.expand_prefix("icd10", code + "."):
+                sub = sub.decode("utf-8") if isinstance(sub, bytes) else sub
+                parts.append(wq.Term("icd10", sub, boost=ICD10_BOOST * 0.75))
+            if "." in code:
+                parts.append(wq.Term("icd10", code.split(".")[0], boost=ICD10_BOOST * 0.5))  # E11.9 → E11
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+    def _correct(self, reader, text: str) -> str | None:
+        """Return ``text`` with words the index has never seen replaced by their nearest indexed word."""
+        replacements: dict[str, str] = {}
+        for token in SPELLING(text):
+            word = token.text
+            if word in replacements or not 4 <= len(word) <= 30 or not word.isalpha():
+                continue
+            if reader.doc_frequency("spell", word) > 0:
+                continue
+            nearest = self._nearest(reader, word)
+            if nearest:
+                replacements[word] = nearest
+        if not replacements:
+            return None
+
+        def swap(match: re.Match[str]) -> str:
+            original = match.group(0)
+            better = replacements.get(fold(original))
+            if better is None:
+                return original
+            return better.capitalize() if original[:1].isupper() else better
+
+        corrected = _WORD.sub(swap, text)
+        return corrected if corrected != text else None
+
+    def _nearest(self, reader, word: str) -> str | None:
+        # One edit for short words, two for longer; the first letter is
+        # trusted on multi-segment readers, where the search is not automaton-driven.
+        prefix = 0 if reader.is_atomic() else 1
+        for distance in (1, 2) if len(word) > 5 else (1,):
+            scored = []
+            for candidate in reader.terms_within("spell", word, distance, prefix=prefix):
+                if isinstance(candidate, bytes):
+                    candidate = candidate.decode("utf-8")
+                if candidate != word:
+                    frequency = reader.doc_frequency("spell", candidate)
+                    if frequency:
+                        scored.append((frequency, candidate))
+            if scored:
+                return max(scored)[1]
+        return None
+
+    def suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]:
+        """Return autocomplete entries for ``prefix`` (see ``SearchBackend.suggest``)."""
+        text = clean_query(prefix)
+        limit = max(0, min(int(limit), 50))
+        words = [token.text for token in PLAIN(text)][:6]
+        if not words or limit == 0:
+            return []
+        grams = [word[:NGRAM_MAX] for word in words]
+        key = name_key(text)[:NAME_PREFIX_MAX]
+        parts = [
+            wq.And([wq.Term("title_ngram", gram) for gram in grams], boost=2.0),
+            wq.And([wq.Term("alias_ngram", gram) for gram in grams]),
+        ]
+        if key:
+            parts.append(wq.Term("name_start", key, boost=4.0))
+        try:
+            with self._searcher() as (searcher, _):
+                results = searcher.search(wq.Or(parts), limit=limit * 5, terms=False)
+                candidates = [hit.fields() for hit in results]
+        except Exception:
+            log.exception("suggest failed for a prefix of %d characters", len(text))
+            return []
+        ranked = []
+        for stored in candidates:
+            best = _best_name(stored["title"], stored.get("aliases", ""), words, key)
+            if best is not None:
+                rank, name, is_alias = best
+                ranked.append((rank, Suggestion(stored["slug"], stored["title"], name if is_alias else None)))
+        ranked.sort(key=lambda item: item[0])
+        return [suggestion for _, suggestion in ranked[:limit]]
+
+    def close(self) -> None:
+        """Close every searcher this backend opened."""
+        with self._opened_lock:
+            for local in self._opened:
+                if local.searcher is not None:
+                    local.searcher.close()
+                    local.searcher = None
+            self._opened.clear()
+        self._local = threading.local()
+
+
+def _best_name(title: str, aliases: str, words: list[str], key: str) -> tuple[tuple, str, bool] | None:
+    """Return the sort key, text and alias-ness of the best name of an article matching ``words``."""
+    best = None
+    names = [(title, False)] + [(alias, True) for alias in aliases.split("\n") if alias]
+    for name, is_alias in names:
+        name_words = [token.text for token in PLAIN(name)]
+        if not all(any(nw.startswith(word) for nw in name_words) for word in words):
+            continue
+        rank = (0 if name_key(name).startswith(key) else 1, int(is_alias), len(name), name.casefold())
+        if best is None or rank < best[0]:
+            best = (rank, name, is_alias)
+    return best

@@ -141,9 +141,7 @@ class SearchBackend(Protocol):
         """
         ...
 
-    def rebuild(
-        self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None
-    ) -> int:
+    def rebuild(self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None) -> int:
         """Replace the whole index with ``docs`` and return how many were indexed.
 
         Search keeps answering from the old index until the new one is

@@ -43,10 +43,10 @@ from whoosh.analysis import (
     StopFilter,
 )
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, FieldType, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Existence
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
 from whoosh.support.charset import accent_map
-from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import try_for
 
 from wiki.search.backend import (
@@ -86,12 +86,12 @@ PHRASE_BONUS = 1.5
 CORRECTED_WEIGHT = 0.9
 # "Parkinson's" tokenizes to "parkinson" + "s": the stray letters carry nothing.
 STOPLIST = frozenset(STOP_WORDS) | {"s", "t", "d"}
-_TOKEN = r"\w+(?:\.\w+)*"
+_WORD_PATTERN = r"\w+(?:\.\w+)*"
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def _plain() -> object:
-    return RegexTokenizer(_TOKEN) | LowercaseFilter() | CharsetFilter(accent_map)
+    return RegexTokenizer(_WORD_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
 
 
 # Stemmed, accent-folded words, single characters kept so "type 1" and
@@ -163,8 +163,14 @@ def _make_parser(schema: Schema, *, syntax: bool, group: type = OrGroup) -> Mult
     parser = MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=FIELD_BOOSTS, group=group)
     # Readers type words, quotes and brackets, not Whoosh's field, wildcard,
     # range or boost syntax; "title:x" or "a*" are searched as the words.
-    unwanted = [plugins.FieldsPlugin, plugins.WildcardPlugin, plugins.RangePlugin, plugins.BoostPlugin,
-                plugins.EveryPlugin, plugins.SingleQuotePlugin]
+    unwanted = [
+        plugins.FieldsPlugin,
+        plugins.WildcardPlugin,
+        plugins.RangePlugin,
+        plugins.BoostPlugin,
+        plugins.EveryPlugin,
+        plugins.SingleQuotePlugin,
+    ]
     if not syntax:
         unwanted += [plugins.PhrasePlugin, plugins.GroupPlugin, plugins.OperatorsPlugin]
     for plugin in unwanted:
@@ -369,7 +375,9 @@ class WhooshBackend:
             ids = reader.column_reader("id")
             return {int(ids[docnum]) for docnum in reader.all_doc_ids()}
 
-    def search(self, query: str, *, limit: int = 20, offset: int = 0, category: str | None = None) -> ResultPage:
+    def search(
+        self, query: str, *, limit: int = 20, offset: int = 0, category: str | None = None
+    ) -> ResultPage:
         """Return a page of results (see ``SearchBackend.search``)."""
         text = clean_query(query)
         limit = max(0, min(int(limit), MAX_LIMIT))
@@ -384,8 +392,9 @@ class WhooshBackend:
             log.exception("search failed for a query of %d characters", len(text))
             return ResultPage(query=text, total=0)
 
-    def _search(self, searcher, local: _Local, text: str, limit: int, offset: int,
-                category: str | None) -> ResultPage:
+    def _search(
+        self, searcher, local: _Local, text: str, limit: int, offset: int, category: str | None
+    ) -> ResultPage:
         reader = searcher.reader()
         suggestion = self._correct(reader, text)
         q = self._compose(reader, text, syntax=True)
@@ -421,15 +430,21 @@ class WhooshBackend:
         results = searcher.search(q, limit=offset + limit, filter=allowed, terms=False)
         results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
         results.formatter = _MarkFormatter()
-        for hit in results[offset:offset + limit]:
+        for hit in results[offset : offset + limit]:
             stored = hit.fields()
             body = stored.get("body", "")
             try:
                 snippet = hit.highlights("body", text=body, top=2)
             except Exception:  # highlighting is a nicety; never lose the hit over it
                 snippet = ""
-            page.hits.append(Hit(slug=stored["slug"], title=stored["title"], score=float(hit.score),
-                                 snippet=snippet or plain_snippet(body)))
+            page.hits.append(
+                Hit(
+                    slug=stored["slug"],
+                    title=stored["title"],
+                    score=float(hit.score),
+                    snippet=snippet or plain_snippet(body),
+                )
+            )
         return page
 
     def _category_docs(self, reader, local: _Local) -> dict[str, set[int]]:

@@ -487,11 +487,12 @@ def after_change(
 
 
 def _sync_links(session: Session, article: Article, text: str) -> None:
-    targets = render.wiki_link_targets(text)
+    rendered = render.render(text, link_exists=lambda slug: True)
+    titles = getattr(rendered, "link_titles", {})
     session.execute(delete(Link).where(Link.from_article_id == article.id))
-    for slug, title in sorted(targets.items()):
+    for slug in sorted(rendered.links):
         if slug != article.slug:
-            session.add(Link(from_article_id=article.id, to_slug=slug, to_title=title))
+            session.add(Link(from_article_id=article.id, to_slug=slug, to_title=titles.get(slug, "")))
 
 
 def sync_metadata(session: Session, article: Article, text: str) -> None:

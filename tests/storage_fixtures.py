@@ -35,6 +35,7 @@ class Store:
         return self.session.get(Article, result.revision.article_id)
 
     def text(self, article: Article, which: str = "latest") -> str:
+        self.session.commit()  # end any read transaction: on SQLite it would pin an old snapshot
         self.session.refresh(article)
         rev_id = article.latest_revision_id if which == "latest" else article.stable_revision_id
         return revisions.load_text(self.session, rev_id)

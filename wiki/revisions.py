@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wiki import articles, audit, checks, merge, render, review, textstore
@@ -351,7 +352,11 @@ def create_article(
     now = utcnow()
     article = Article(slug=slug, title=title, created_at=now, updated_at=now)
     session.add(article)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # another save created the same slug a moment ago
+        session.rollback()
+        raise Conflict(f"An article called {title!r} already exists.", slug=slug) from None
     status = review.initial_status(author.role, policy.auto_approve)
     revision = _append(session, article, text, None, None, summary=summary or "Created the article",
                        author=author, kind=kind, status=status, warnings=warnings)

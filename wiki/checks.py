@@ -136,7 +136,10 @@ _POSSESSIVE = r"(?i:my|our|his|her|their|your)"
 _TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Mstr)\b\.?"
 _AGE = (
     r"(?:\(|,)[ \t]*(?:(?i:age|aged)[ \t]*\d{1,3}\b"
-    r"|(?:an?[ \t]+)?\d{1,3}[ \t-]*(?i:years?[ \t-]*old|year-old|yrs?|y/o|y\.o\.|yo)(?![A-Za-z]))"
+    r"|(?:an?[ \t]+)?\d{1,3}[ \t-]*(?i:years?[ \t-]*old|year-old|yrs?|y/o|y\.o\.|yo)(?![A-Za-z])"
+    # "Ahmed Karimi, 61, a retired driver"; a lower-case word after the comma rules out
+    # "Diabetes Care, 44, 2589-2625" in a reference.
+    r"|\d{1,3},[ \t]+(?=[a-z]))"
 )
 
 _NAMED_PERSON = [
@@ -149,10 +152,10 @@ _NAMED_PERSON = [
     re.compile(rf"\b{_TITLE}[ \t]+(?P<name>{_NAME})"),
     # "Sarah McAllister, a 45-year-old teacher", "Derek Hollins, aged 72", "Kevin O'Donnell (58 years old)"
     re.compile(rf"(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{1,2}})[ \t]*{_AGE}"),
-    # "Jane Doe, my patient," / "Margaret O'Brien (my mother)"
+    # "Jane Doe, my patient," / "Margaret O'Brien (my mother)" / "Dr Chen, my consultant,"
     re.compile(
-        rf"(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{1,2}}),?[ \t]*\(?{_POSSESSIVE}[ \t]+"
-        rf"(?:{_PATIENT}|{_RELATIVE})\b"
+        rf"(?:\bDr\b\.?[ \t]+(?=[{_UPPER}])|(?=[{_UPPER}][^ \t]*[ \t]+[{_UPPER}]))(?P<name>{_NAME})"
+        rf",?[ \t]*\(?{_POSSESSIVE}[ \t]+(?:{_PATIENT}|{_RELATIVE}|{_CLINICIAN})\b"
     ),
     # "my name is Priya Venkataraman"
     re.compile(rf"\b(?i:my[ \t]+name[ \t]+is)[ \t]+(?P<name>{_NAME})"),
@@ -333,11 +336,15 @@ def _find_personal(text: str) -> Iterator[_Finding]:
 
 def _resolve(findings: Iterable[_Finding]) -> list[_Finding]:
     """Keep one finding per stretch of text, the most specific one, in text order."""
-    kept: list[_Finding] = []
+    starts: list[int] = []
+    kept: list[_Finding] = []  # non-overlapping, sorted by start
     for f in sorted(findings, key=lambda f: (f.priority, f.start, -f.end)):
-        if all(f.end <= k.start or f.start >= k.end for k in kept):
-            kept.append(f)
-    return sorted(kept, key=lambda f: (f.start, f.end))
+        i = bisect.bisect_right(starts, f.start)
+        if (i and kept[i - 1].end > f.start) or (i < len(kept) and kept[i].start < f.end):
+            continue
+        starts.insert(i, f.start)
+        kept.insert(i, f)
+    return kept
 
 
 def _excerpt(text: str, start: int, end: int) -> str:
@@ -516,25 +523,47 @@ def _sentence_bounds(text: str) -> list[int]:
 
 
 def _dose_tokens(text: str) -> list[_Token]:
-    """Doses, numbers with units and frequencies, plus bare numbers in sentences about dosing."""
+    """Doses, numbers with units and frequencies, plus bare numbers in sentences about dosing.
+
+    Sorted by position; tokens never overlap.
+    """
     tokens = [
         _Token(m.start(), m.end(), " ".join(m.group().split()), _canonical(m.group()))
         for m in DOSE_PATTERN.finditer(text)
     ]
+    starts = [t.start for t in tokens]
     bounds = _sentence_bounds(text)
-    taken = [(t.start, t.end) for t in tokens]
+    about_dosing: dict[int, bool] = {}  # sentence index → mentions dosing; each sentence searched once
+    bare = []
     for m in _BARE_NUMBER.finditer(text):
-        if any(m.start() < end and m.end() > start for start, end in taken):
-            continue
-        i = bisect.bisect_right(bounds, m.start())
-        if _DOSE_WORDS.search(text, bounds[i - 1], bounds[i]):
-            tokens.append(_Token(m.start(), m.end(), m.group(), _canonical(m.group())))
-    return sorted(tokens, key=lambda t: t.start)
+        i = bisect.bisect_left(starts, m.end())  # tokens from i on start after this number
+        if i and tokens[i - 1].end > m.start():
+            continue  # inside "5 mg": already a token
+        sentence = bisect.bisect_right(bounds, m.start())
+        if sentence not in about_dosing:
+            about_dosing[sentence] = bool(_DOSE_WORDS.search(text, bounds[sentence - 1], bounds[sentence]))
+        if about_dosing[sentence]:
+            bare.append(_Token(m.start(), m.end(), m.group(), _canonical(m.group())))
+    return sorted(tokens + bare, key=lambda t: t.start)
 
 
-def _touching(tokens: list[_Token], start: int, end: int) -> list[_Token]:
-    # A token touching the hunk's edge counts: "10 mg" → "100 mg" inserts a lone "0" after "10".
-    return [t for t in tokens if t.start <= end and t.end >= start]
+@dataclass(frozen=True)
+class _TokenIndex:
+    """A text's dose tokens, sorted and non-overlapping, with their ends and starts for bisect."""
+
+    tokens: list[_Token]
+    starts: list[int]
+    ends: list[int]
+
+    @classmethod
+    def of(cls, text: str) -> _TokenIndex:
+        tokens = _dose_tokens(text)
+        return cls(tokens, [t.start for t in tokens], [t.end for t in tokens])
+
+    def touching(self, start: int, end: int) -> list[_Token]:
+        """The tokens that overlap or touch ``start``..``end``."""
+        # A token touching the hunk's edge counts: "10 mg" → "100 mg" inserts a lone "0" after "10".
+        return self.tokens[bisect.bisect_left(self.ends, start) : bisect.bisect_right(self.starts, end)]
 
 
 def _shown(tokens: list[_Token], keys: Counter) -> list[str]:
@@ -551,18 +580,16 @@ def _quoted(tokens: Iterable[str]) -> str:
     return ", ".join(f"'{t}'" for t in tokens)
 
 
-def _is_move(hunk: _Hunk, others: list[_Hunk]) -> bool:
-    """True when this pure deletion (or insertion) reappears unchanged elsewhere in the edit."""
-    own = " ".join((hunk.deleted or hunk.inserted).split())
-    if not own or (hunk.deleted and hunk.inserted):
-        return False
-    return any(
-        other is not hunk
-        and bool(other.deleted) != bool(hunk.deleted)
-        and not (other.deleted and other.inserted)
-        and " ".join((other.deleted or other.inserted).split()) == own
-        for other in others
-    )
+def _moved(hunks: list[_Hunk]) -> set[int]:
+    """Indexes of pure deletions and pure insertions whose text the edit puts back elsewhere."""
+
+    def text(h: _Hunk) -> str:
+        return " ".join((h.deleted or h.inserted).split())
+
+    pure = [(i, h) for i, h in enumerate(hunks) if bool(h.deleted) != bool(h.inserted) and text(h)]
+    deleted = {text(h) for _, h in pure if h.deleted}
+    inserted = {text(h) for _, h in pure if h.inserted}
+    return {i for i, h in pure if text(h) in (inserted if h.deleted else deleted)}
 
 
 def dose_changes(old: str, new: str) -> list[EditWarning]:
@@ -571,13 +598,14 @@ def dose_changes(old: str, new: str) -> list[EditWarning]:
     A bare number counts too when its sentence is about dosing ("take 2 with food").
     Text moved unchanged from one place to another is not a change.
     """
-    old_tokens, new_tokens = _dose_tokens(old), _dose_tokens(new)
+    old_tokens, new_tokens = _TokenIndex.of(old), _TokenIndex.of(new)
     hunks = _hunks(old, new)
+    moved = _moved(hunks)
     warnings: list[EditWarning] = []
-    for hunk in hunks:
-        before = _touching(old_tokens, hunk.old_start, hunk.old_end)
-        after = _touching(new_tokens, hunk.new_start, hunk.new_end)
-        if [t.key for t in before] == [t.key for t in after] or _is_move(hunk, hunks):
+    for i, hunk in enumerate(hunks):
+        before = old_tokens.touching(hunk.old_start, hunk.old_end)
+        after = new_tokens.touching(hunk.new_start, hunk.new_end)
+        if i in moved or [t.key for t in before] == [t.key for t in after]:
             continue
         removed_keys = Counter(t.key for t in before) - Counter(t.key for t in after)
         added_keys = Counter(t.key for t in after) - Counter(t.key for t in before)

@@ -42,6 +42,12 @@ SNIPPET_CHARS = 200
 ICD10_RE = re.compile(r"(?<![\w.])([A-Za-z]\d[0-9A-Za-z](?:\.[0-9A-Za-z]{1,4})?)(?![\w])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_LETTERS = re.compile(r"[^\W\d_]+")
+_WORD = re.compile(r"\w+")
+# Words shorter than this are never "corrected": "mi", "flu", "hiv" are
+# abbreviations far more often than typos.
+MIN_CORRECTED_CHARS = 4
+MAX_CORRECTED_CHARS = 30
 
 
 class IndexBusy(RuntimeError):
@@ -205,3 +211,40 @@ def plain_snippet(body: str, chars: int = SNIPPET_CHARS) -> str:
         cut = text.rfind(" ", 0, chars)
         text = text[: cut if cut > chars // 2 else chars].rstrip(" ,;:.") + " …"
     return html.escape(text)
+
+
+def vocabulary(text: str) -> set[str]:
+    """Return the folded words of ``text`` that spelling correction may offer or correct."""
+    return {
+        word
+        for word in _LETTERS.findall(fold(text))
+        if MIN_CORRECTED_CHARS <= len(word) <= MAX_CORRECTED_CHARS
+    }
+
+
+def misspelling_candidates(query: str) -> list[str]:
+    """Return the folded words of ``query`` worth checking against the index's vocabulary, in order."""
+    words: list[str] = []
+    for word in _LETTERS.findall(fold(query)):
+        if MIN_CORRECTED_CHARS <= len(word) <= MAX_CORRECTED_CHARS and word not in words:
+            words.append(word)
+    return words
+
+
+def apply_corrections(query: str, replacements: dict[str, str]) -> str | None:
+    """Return ``query`` with each word whose folded form is in ``replacements`` replaced, or None.
+
+    A replaced word keeps an initial capital ("Diabetis" → "Diabetes").
+    """
+    if not replacements:
+        return None
+
+    def swap(match: re.Match[str]) -> str:
+        original = match.group(0)
+        better = replacements.get(fold(original))
+        if better is None:
+            return original
+        return better.capitalize() if original[:1].isupper() else better
+
+    corrected = _WORD.sub(swap, query)
+    return corrected if corrected != query else None

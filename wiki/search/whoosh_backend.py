@@ -62,9 +62,10 @@ from wiki.search.backend import (
     ResultPage,
     SearchDocument,
     Suggestion,
+    apply_corrections,
     clean_query,
-    fold,
     icd10_codes,
+    misspelling_candidates,
     name_key,
     plain_snippet,
 )
@@ -499,27 +500,12 @@ class WhooshBackend:
     def _correct(self, reader, text: str) -> str | None:
         """Return ``text`` with words the index has never seen replaced by their nearest indexed word."""
         replacements: dict[str, str] = {}
-        for token in SPELLING(text):
-            word = token.text
-            if word in replacements or not 4 <= len(word) <= 30 or not word.isalpha():
-                continue
-            if reader.doc_frequency("spell", word) > 0:
-                continue
-            nearest = self._nearest(reader, word)
-            if nearest:
-                replacements[word] = nearest
-        if not replacements:
-            return None
-
-        def swap(match: re.Match[str]) -> str:
-            original = match.group(0)
-            better = replacements.get(fold(original))
-            if better is None:
-                return original
-            return better.capitalize() if original[:1].isupper() else better
-
-        corrected = _WORD.sub(swap, text)
-        return corrected if corrected != text else None
+        for word in misspelling_candidates(text):
+            if reader.doc_frequency("spell", word) == 0:
+                nearest = self._nearest(reader, word)
+                if nearest:
+                    replacements[word] = nearest
+        return apply_corrections(text, replacements)
 
     def _nearest(self, reader, word: str) -> str | None:
         # One edit for short words, two for longer; the first letter is

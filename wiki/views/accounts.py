@@ -1,0 +1,85 @@
+"""Accounts in the browser: log in, log out, register, and a contributor's page.
+
+Logging in is rate-limited per address (``LOGIN_RATE_LIMIT``). ``next`` URLs
+are followed only when they are paths on this site.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import login_user, logout_user
+
+from wiki import accounts, auth, db
+from wiki.errors import Conflict, Forbidden, InvalidInput, NotFound
+from wiki.forms import LoginForm, RegisterForm, show_by_field
+from wiki.models import Role
+from wiki.views import lookups, params
+
+bp = Blueprint("accounts", __name__)
+
+CONTRIBUTIONS_SHOWN = 50
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@auth.limiter.limit(_login_limit, methods=["POST"])
+def login() -> ResponseReturnValue:
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = params.local_url(request.args.get("next"), "")
+        if auth.current_user_row() is not None:
+            return redirect(params.local_url(form.next.data))
+        return render_template("accounts/login.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("accounts/login.html", form=form), 400
+    user = accounts.authenticate(db.session(), form.username.data or "", form.password.data or "")
+    if user is None:
+        form.form_errors.append("The username or password is not right.")
+        return render_template("accounts/login.html", form=form), 401
+    login_user(auth.LoginUser(user))
+    flash(f"You are logged in as {user.username}.", "success")
+    return redirect(params.local_url(form.next.data))
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    logout_user()
+    flash("You have logged out.", "success")
+    return redirect(url_for("pages.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@auth.limiter.limit(_login_limit, methods=["POST"])
+def register() -> ResponseReturnValue:
+    if not current_app.config["OPEN_REGISTRATION"]:
+        raise Forbidden("Registration is closed on this wiki: ask an administrator for an account.")
+    form = RegisterForm()
+    if request.method == "GET":
+        form.next.data = params.local_url(request.args.get("next"), "")
+        return render_template("accounts/register.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("accounts/register.html", form=form), 400
+    try:
+        user = accounts.create_user(db.session(), form.username.data or "", form.password.data or "",
+                                    hash_method=auth.password_method())
+    except (InvalidInput, Conflict) as exc:
+        show_by_field(form, exc)
+        return render_template("accounts/register.html", form=form), exc.status
+    login_user(auth.LoginUser(user))
+    flash(f"Welcome, {user.username}. You can edit articles now; a reviewer checks each change "
+          "before readers see it.", "success")
+    return redirect(params.local_url(form.next.data))
+
+
+@bp.get("/user/<name>")
+def user(name: str) -> ResponseReturnValue:
+    session = db.session()
+    person = accounts.get_user(session, name)
+    if person.deleted_at is not None:
+        raise NotFound(f"There is no user called {name!r}.")
+    return render_template("accounts/user.html", person=person, Role=Role,
+                           contributions=lookups.list_by_author(session, person, CONTRIBUTIONS_SHOWN))

@@ -106,17 +106,19 @@ class Suggestion:
 class SearchBackend(Protocol):
     """A search index over ``SearchDocument``s, keyed on ``article_id``."""
 
-    def index(self, docs: Iterable[SearchDocument]) -> None:
+    def index(self, docs: Iterable[SearchDocument], *, wait: bool = True) -> None:
         """Add or replace these documents, keyed on ``article_id``; doing it twice is harmless.
 
-        All of ``docs`` become visible together once this returns.
+        All of ``docs`` become visible together once this returns. With
+        ``wait=False`` a busy writer lock is not waited for at all (request
+        workers use it); otherwise for a short timeout (well under a second).
 
-        :raises IndexBusy: the index writer could not be had within a short
-            timeout; nothing was written and the caller should retry later.
+        :raises IndexBusy: the writer lock could not be had; nothing was
+            written and the caller should retry later.
         """
         ...
 
-    def remove(self, article_ids: Iterable[int]) -> None:
+    def remove(self, article_ids: Iterable[int], *, wait: bool = True) -> None:
         """Drop these articles from the index; unknown ids are ignored.
 
         :raises IndexBusy: as for ``index``.

@@ -312,6 +312,11 @@ class PostgresBackend:
     # -- writing --------------------------------------------------------
 
     def _lock_writer(self, conn: Connection, timeout_ms: int) -> None:
+        if timeout_ms <= 0:
+            taken = conn.execute(sa.text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": WRITER_LOCK_KEY})
+            if not taken.scalar():
+                raise IndexBusy("another process is writing the search index")
+            return
         conn.execute(sa.text("SELECT set_config('lock_timeout', :t, true)"), {"t": f"{int(timeout_ms)}ms"})
         try:
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITER_LOCK_KEY})
@@ -352,7 +357,7 @@ class PostgresBackend:
                 sa.text("DELETE FROM search_words WHERE word = ANY(:words) AND ndoc <= 0"), {"words": changed}
             )
 
-    def index(self, docs: Iterable[SearchDocument]) -> None:
+    def index(self, docs: Iterable[SearchDocument], *, wait: bool = True) -> None:
         """Add or replace ``docs`` (see ``SearchBackend.index``)."""
         latest: dict[int, SearchDocument] = {}
         for doc in docs:
@@ -360,16 +365,16 @@ class PostgresBackend:
         if not latest:
             return
         with self.engine.begin() as conn:
-            self._lock_writer(conn, self.lock_timeout_ms)
+            self._lock_writer(conn, self.lock_timeout_ms if wait else 0)
             self._write(conn, [latest[key] for key in sorted(latest)], ())
 
-    def remove(self, article_ids: Iterable[int]) -> None:
+    def remove(self, article_ids: Iterable[int], *, wait: bool = True) -> None:
         """Drop these articles (see ``SearchBackend.remove``)."""
         ids = sorted({int(article_id) for article_id in article_ids})
         if not ids:
             return
         with self.engine.begin() as conn:
-            self._lock_writer(conn, self.lock_timeout_ms)
+            self._lock_writer(conn, self.lock_timeout_ms if wait else 0)
             self._write(conn, (), ids)
 
     def rebuild(self, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None) -> int:

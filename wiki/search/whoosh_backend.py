@@ -241,11 +241,11 @@ class WhooshBackend:
     # -- writing --------------------------------------------------------
 
     @contextmanager
-    def _writer(self) -> Iterator[object]:
+    def _writer(self, wait: bool) -> Iterator[object]:
         real = self._ensure_live()
         ix = whoosh_index.open_dir(real)
         try:
-            writer = ix.writer(timeout=self.lock_timeout, delay=0.05)
+            writer = ix.writer(timeout=self.lock_timeout if wait else 0.0, delay=0.05)
         except whoosh_index.LockError:
             raise IndexBusy("the search index is being written by another process") from None
         try:
@@ -262,21 +262,21 @@ class WhooshBackend:
         finally:
             ix.close()
 
-    def index(self, docs: Iterable[SearchDocument]) -> None:
+    def index(self, docs: Iterable[SearchDocument], *, wait: bool = True) -> None:
         """Add or replace ``docs`` (see ``SearchBackend.index``)."""
         docs = list(docs)
         if not docs:
             return
-        with self._writer() as writer:
+        with self._writer(wait) as writer:
             for doc in docs:
                 writer.update_document(**_fields(doc))
 
-    def remove(self, article_ids: Iterable[int]) -> None:
+    def remove(self, article_ids: Iterable[int], *, wait: bool = True) -> None:
         """Drop these articles (see ``SearchBackend.remove``)."""
         ids = [str(int(article_id)) for article_id in article_ids]
         if not ids:
             return
-        with self._writer() as writer:
+        with self._writer(wait) as writer:
             for article_id in ids:
                 writer.delete_by_term("id", article_id)
 

@@ -1,0 +1,162 @@
+"""Search: the backend chosen by configuration, and its wiring into the app.
+
+``make_backend`` picks Whoosh (embedded, the default) or PostgreSQL (several
+hosts) from the config; ``init_app`` keeps one per app; ``get_backend`` hands
+it to views, the API and the CLI. ``drain_now`` indexes what the outbox holds
+without waiting on the index lock (request workers call it after a commit);
+the ``indexer`` CLI command runs ``indexer.run_forever`` instead when many
+gunicorn workers share one index.
+
+The only module of the package that touches Flask, and only inside functions,
+so ``wiki.search.backend``, ``indexer`` and the backends stay importable
+without it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from wiki.search.backend import (
+    Hit,
+    IndexBusy,
+    ResultPage,
+    SearchBackend,
+    SearchDocument,
+    Suggestion,
+)
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from sqlalchemy.engine import Engine
+
+__all__ = [
+    "Hit",
+    "IndexBusy",
+    "ResultPage",
+    "SearchBackend",
+    "SearchDocument",
+    "Suggestion",
+    "catch_up_now",
+    "drain_now",
+    "get_backend",
+    "init_app",
+    "make_backend",
+    "start_background_indexer",
+]
+
+EXTENSION_KEY = "wiki.search"
+log = logging.getLogger(__name__)
+
+
+def make_backend(config: Mapping[str, Any], *, engine: Engine | None = None) -> SearchBackend:
+    """Return the backend ``config["SEARCH_BACKEND"]`` names ("whoosh" or "postgres").
+
+    Whoosh keeps its index in ``config["SEARCH_INDEX_DIR"]``. PostgreSQL uses
+    ``engine`` when given, else one made from ``config["DATABASE_URL"]``, and
+    creates its tables if missing. ``SEARCH_LOCK_TIMEOUT`` (seconds, default
+    0.5) bounds how long a write waits for the index lock.
+
+    :raises ValueError: an unknown backend name, or PostgreSQL without a PostgreSQL URL.
+    """
+    name = str(config.get("SEARCH_BACKEND") or "whoosh").strip().lower()
+    timeout = float(config.get("SEARCH_LOCK_TIMEOUT", 0.5))
+    if name == "whoosh":
+        from wiki.search.whoosh_backend import WhooshBackend
+
+        return WhooshBackend(config["SEARCH_INDEX_DIR"], lock_timeout=timeout)
+    if name == "postgres":
+        import sqlalchemy as sa
+
+        from wiki.search.postgres_backend import PostgresBackend
+
+        owned = engine is None
+        if engine is None:
+            engine = sa.create_engine(config["DATABASE_URL"], pool_pre_ping=True)
+        if engine.dialect.name != "postgresql":
+            raise ValueError("SEARCH_BACKEND=postgres needs a postgresql:// DATABASE_URL")
+        backend = PostgresBackend(engine, lock_timeout_ms=int(timeout * 1000), dispose_engine_on_close=owned)
+        backend.ensure_schema()
+        return backend
+    raise ValueError(f"unknown search backend {name!r}; known: whoosh, postgres")
+
+
+def init_app(app: Flask) -> None:
+    """Make the app's search backend and close it when the app is torn down."""
+    engine = None
+    if str(app.config.get("SEARCH_BACKEND", "whoosh")).lower() == "postgres":
+        from wiki import db
+
+        engine = db.database(app).engine  # share the app's pool
+    app.extensions[EXTENSION_KEY] = make_backend(app.config, engine=engine)
+
+
+def get_backend(app: Flask | None = None) -> SearchBackend:
+    """Return the backend of ``app`` (default: the current app)."""
+    if app is None:
+        from flask import current_app
+
+        app = current_app
+    return app.extensions[EXTENSION_KEY]
+
+
+def drain_now(app: Flask | None = None, *, rounds: int = 5) -> int:
+    """Drain the outbox in this process without waiting on the index lock. Commits.
+
+    Returns how many outbox rows were indexed. A busy lock means another
+    process is draining (or will): the rows stay for it or for the next call.
+    """
+    from wiki import db
+    from wiki.search import indexer
+
+    if app is None:
+        from flask import current_app
+
+        app = current_app._get_current_object()
+    backend = get_backend(app)
+    total = 0
+    with db.database(app).sessionmaker() as session:
+        # Rows enqueued by other requests while we indexed are picked up by
+        # the next round rather than left until the next edit.
+        for _ in range(rounds):
+            drained = indexer.drain(session, backend, wait=False)
+            total += drained
+            if not drained:
+                break
+    return total
+
+
+def catch_up_now(app: Flask | None = None) -> int:
+    """Bring the index back in step with the database (start-up check). Commits."""
+    from wiki import db
+    from wiki.search import indexer
+
+    if app is None:
+        from flask import current_app
+
+        app = current_app._get_current_object()
+    with db.database(app).sessionmaker() as session:
+        return indexer.catch_up(session, get_backend(app))
+
+
+def start_background_indexer(app: Flask, interval: float = 0.5) -> threading.Event:
+    """Run ``indexer.run_forever`` in a daemon thread of this process; set the event to stop it.
+
+    For the single-process demo server, so a change whose in-request drain
+    found the lock busy is still searchable within a second.
+    """
+    from wiki import db
+    from wiki.search import indexer
+
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=indexer.run_forever,
+        args=(db.database(app).sessionmaker, get_backend(app)),
+        kwargs={"interval": interval, "stop": stop},
+        name="search-indexer",
+        daemon=True,
+    )
+    thread.start()
+    return stop

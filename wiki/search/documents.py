@@ -86,8 +86,9 @@ def document_for(session: Session, article: Article | None) -> SearchDocument | 
         meta, body = articles.split_front_matter(text)
     except InvalidInput:
         meta, body = articles.FrontMatter(), text
-    # The revision's HTML was rendered once at save: reuse it rather than render again.
-    plain = html_to_text(revision.html) if revision.html else markdown_to_text(body)
+    # The HTML readers see was rendered once at save: reuse it rather than render again.
+    html_text, _toc = revisions.html_for(session, revision)
+    plain = html_to_text(html_text) if html_text else markdown_to_text(body)
     return SearchDocument(
         article_id=article.id,
         slug=article.slug,

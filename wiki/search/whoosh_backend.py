@@ -46,6 +46,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, FieldType, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Existence
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
+from whoosh.reading import TermNotFound
 from whoosh.support.charset import accent_map
 from whoosh.util.filelock import try_for
 
@@ -264,11 +265,13 @@ class WhooshBackend:
 
     def index(self, docs: Iterable[SearchDocument], *, wait: bool = True) -> None:
         """Add or replace ``docs`` (see ``SearchBackend.index``)."""
-        docs = list(docs)
-        if not docs:
+        # update_document only replaces committed documents, so two versions
+        # of one article in a batch would both stay: the last one wins.
+        latest = {doc.article_id: doc for doc in docs}
+        if not latest:
             return
         with self._writer(wait) as writer:
-            for doc in docs:
+            for doc in latest.values():
                 writer.update_document(**_fields(doc))
 
     def remove(self, article_ids: Iterable[int], *, wait: bool = True) -> None:
@@ -501,7 +504,7 @@ class WhooshBackend:
         """Return ``text`` with words the index has never seen replaced by their nearest indexed word."""
         replacements: dict[str, str] = {}
         for word in misspelling_candidates(text):
-            if reader.doc_frequency("spell", word) == 0:
+            if not _is_live_word(reader, word):
                 nearest = self._nearest(reader, word)
                 if nearest:
                     replacements[word] = nearest
@@ -516,10 +519,8 @@ class WhooshBackend:
             for candidate in reader.terms_within("spell", word, distance, prefix=prefix):
                 if isinstance(candidate, bytes):
                     candidate = candidate.decode("utf-8")
-                if candidate != word:
-                    frequency = reader.doc_frequency("spell", candidate)
-                    if frequency:
-                        scored.append((frequency, candidate))
+                if candidate != word and _is_live_word(reader, candidate):
+                    scored.append((reader.doc_frequency("spell", candidate), candidate))
             if scored:
                 return max(scored)[1]
         return None
@@ -564,6 +565,17 @@ class WhooshBackend:
                     local.searcher = None
             self._opened.clear()
         self._local = threading.local()
+
+
+def _is_live_word(reader, word: str) -> bool:
+    """Return whether a document not yet purged of deletions still has ``word``."""
+    if not reader.has_deletions():
+        return reader.doc_frequency("spell", word) > 0
+    try:
+        postings = reader.postings("spell", word)
+    except TermNotFound:
+        return False
+    return any(not reader.is_deleted(docnum) for docnum in postings.all_ids())
 
 
 def _best_name(title: str, aliases: str, words: list[str], key: str) -> tuple[tuple, str, bool] | None:

@@ -66,6 +66,7 @@ def diff(slug: str) -> ResponseReturnValue:
         else:
             context["diff_html"] = diffing.ops_to_html(diffing.word_diff(old_text, new_text))
         context["identical"] = old_text == new_text
+        context["html"] = revisions.html_for(session, new)[0]
     newer = lookups.find_next_revision(session, new)
     return render_template(
         "history/diff.html",

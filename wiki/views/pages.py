@@ -65,6 +65,7 @@ def show(slug: str) -> ResponseReturnValue:
 
     visible = revisions.is_text_visible(revision, actor)
     text = revisions.load_text(session, revision) if visible else ""
+    html, toc = revisions.html_for(session, revision) if visible else ("", "")
     pending = [r for r in review.list_pending_revisions(session, article)
                if r.id > (article.stable_revision_id or 0)]
     return render_template(
@@ -73,6 +74,8 @@ def show(slug: str) -> ResponseReturnValue:
         revision=revision,
         mode=mode,
         visible=visible,
+        html=html,
+        toc=toc,
         meta=_front_matter(text),
         stable=session.get(Revision, article.stable_revision_id) if article.stable_revision_id else None,
         latest_id=article.latest_revision_id,

@@ -165,10 +165,10 @@ def test_aliases_and_links_follow_the_text(store, people):
 
 def test_creating_a_linked_article_turns_red_links_blue(store, people):
     article = store.article("Asthma", "See [[Hay fever]].\n", people["reviewer"])
-    assert 'class="wikilink new"' in store.session.get(Revision, article.latest_revision_id).html
+    assert 'class="wikilink new"' in revisions.html_for(store.session, article.latest_revision_id)[0]
     store.article("Hay fever", "Pollen allergy.\n", people["reviewer"])
     store.session.expire_all()
-    html = store.session.get(Revision, article.latest_revision_id).html
+    html = revisions.html_for(store.session, article.latest_revision_id)[0]
     assert "wikilink new" not in html and 'href="/wiki/hay-fever"' in html
 
 
@@ -245,3 +245,18 @@ def test_suppress_hides_text_but_keeps_the_row(store, people):
     assert not revisions.is_text_visible(rev, people["reviewer"])
     assert revisions.is_text_visible(rev, people["admin"])
     assert revisions.count_revisions(store.session, article) == 2
+
+
+def test_only_shown_revisions_keep_stored_html(store, people):
+    from wiki.models import RenderedRevision
+
+    article = store.article("Asthma", BASE, people["reviewer"])
+    first = article.latest_revision_id
+    pending = revisions.save_edit(store.session, article.id, BASE + "Pending.\n", summary="",
+                                  author=people["editor"], base_revision_id=None).revision
+    newer = revisions.save_edit(store.session, article.id, BASE + "Pending.\nMore.\n", summary="",
+                                author=people["editor"], base_revision_id=None).revision
+    kept = set(store.session.scalars(select(RenderedRevision.revision_id)))
+    assert kept == {first, newer.id}  # stable and latest
+    html, _ = revisions.html_for(store.session, pending.id)  # rendered on demand
+    assert "Pending." in html

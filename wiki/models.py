@@ -263,8 +263,6 @@ class Revision(Base):
     storage: Mapped[str] = mapped_column(String(8))  # "full" or "delta" (against parent)
     delta_depth: Mapped[int] = mapped_column(default=0)  # deltas since the last full copy
     content: Mapped[bytes] = mapped_column(LargeBinary)
-    html: Mapped[str] = mapped_column(Text, default="")  # rendered once; re-rendered when links turn blue
-    toc: Mapped[str] = mapped_column(Text, default="")
     warnings: Mapped[list[Any]] = mapped_column(default=list)  # EditWarning.to_json() each
     is_dose_change: Mapped[bool] = mapped_column(default=False)
     # For restore/undo/rollback/revert: the revision it brought back or undid.
@@ -278,6 +276,23 @@ class Revision(Base):
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
 
 
+class RenderedRevision(Base):
+    """A revision's rendered HTML, kept while it is an article's stable or latest revision.
+
+    Rendered once at save (and again when its red links turn blue); older
+    revisions lose theirs and are rendered when someone opens them
+    (``revisions.html_for``), so a thousand edits keep two rendered pages, not
+    a thousand.
+    """
+
+    __tablename__ = "rendered_revisions"
+
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id", ondelete="CASCADE"), primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    html: Mapped[str] = mapped_column(Text)
+    toc: Mapped[str] = mapped_column(Text, default="")
+
+
 class Link(Base):
     """A wiki link in an article's latest text, so red links and "what links here" need no parsing."""
 
@@ -287,7 +302,6 @@ class Link(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     from_article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
     to_slug: Mapped[str] = mapped_column(String(220), index=True)
-    to_title: Mapped[str] = mapped_column(String(200), default="")
 
 
 class Flag(Base):

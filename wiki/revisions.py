@@ -38,6 +38,7 @@ from wiki.models import (
     ArticleCode,
     IndexOutbox,
     Link,
+    RenderedRevision,
     Revision,
     RevisionKind,
     RevisionStatus,
@@ -443,8 +444,6 @@ def _append(
         storage=storage,
         delta_depth=chain + 1 if storage == "delta" else 0,
         content=content,
-        html=rendered.html,
-        toc=rendered.toc,
         warnings=[w.to_json() for w in warnings],
         is_dose_change=checks.is_dose_change(warnings),
         source_revision_id=source_revision_id,
@@ -454,7 +453,10 @@ def _append(
         revision.reviewed_at = now
     session.add(revision)
     session.flush()
+    session.add(RenderedRevision(revision_id=revision.id, article_id=article.id, html=rendered.html,
+                                 toc=rendered.toc))
     _cache.put(revision.sha256, text)
+    revision.rendered_links = rendered.links  # not a column: read by after_change in this transaction
     return revision
 
 
@@ -484,20 +486,46 @@ def after_change(
 
     The link rows follow the latest text; aliases, codes and categories follow
     the text readers see; the outbox row asks the indexer to refresh the article.
+    Stored HTML is kept only for the revisions an article shows (stable and
+    latest): an old revision is rendered when someone opens it, so a thousand
+    edits do not keep a thousand rendered pages.
     """
-    _sync_links(session, article, text)
+    if article.latest_revision_id == revision.id:
+        links = getattr(revision, "rendered_links", None)
+        if links is None:
+            links = render.render(text, link_exists=lambda slug: True).links
+        _sync_links(session, article, links)
     if readers_changed:
         sync_metadata(session, article, text)
         session.add(IndexOutbox(article_id=article.id))
+    _drop_unshown_html(session, article, revision)
+    from wiki import watch  # community hook: watchers hear of the change (imported late: watch is a leaf)
+    watch.on_revision_saved(session, revision)
 
 
-def _sync_links(session: Session, article: Article, text: str) -> None:
-    rendered = render.render(text, link_exists=lambda slug: True)
-    titles = getattr(rendered, "link_titles", {})
+def _drop_unshown_html(session: Session, article: Article, revision: Revision) -> None:
+    shown = {article.stable_revision_id, article.latest_revision_id} - {None}
+    session.execute(
+        delete(RenderedRevision).where(RenderedRevision.article_id == article.id,
+                                       RenderedRevision.revision_id.not_in(shown))
+    )
+
+
+def html_for(session: Session, revision: Revision | int) -> tuple[str, str]:
+    """A revision's rendered ``(html, toc)``: stored for the revisions articles show, else rendered now."""
+    rev_id = revision if isinstance(revision, int) else revision.id
+    stored = session.get(RenderedRevision, rev_id)
+    if stored is not None:
+        return stored.html, stored.toc or ""
+    rendered = render.render(load_text(session, rev_id), link_exists=link_checker(session))
+    return rendered.html, rendered.toc
+
+
+def _sync_links(session: Session, article: Article, links: frozenset[str]) -> None:
     session.execute(delete(Link).where(Link.from_article_id == article.id))
-    for slug in sorted(rendered.links):
+    for slug in sorted(links):
         if slug != article.slug:
-            session.add(Link(from_article_id=article.id, to_slug=slug, to_title=titles.get(slug, "")))
+            session.add(Link(from_article_id=article.id, to_slug=slug))
 
 
 def sync_metadata(session: Session, article: Article, text: str) -> None:
@@ -537,9 +565,13 @@ def rerender_linkers(session: Session, slugs: set[str]) -> int:
     count = 0
     for linker in session.scalars(select(Article).where(Article.id.in_(article_ids))):
         for rev_id in {linker.stable_revision_id, linker.latest_revision_id} - {None}:
-            rev = session.get(Revision, rev_id)
-            rendered = render.render(load_text(session, rev), link_exists=checker)
-            rev.html, rev.toc = rendered.html, rendered.toc
+            rendered = render.render(load_text(session, rev_id), link_exists=checker)
+            stored = session.get(RenderedRevision, rev_id)
+            if stored is None:
+                session.add(RenderedRevision(revision_id=rev_id, article_id=linker.id, html=rendered.html,
+                                             toc=rendered.toc))
+            else:
+                stored.html, stored.toc = rendered.html, rendered.toc
             count += 1
     return count
 

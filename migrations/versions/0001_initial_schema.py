@@ -133,7 +133,6 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('from_article_id', sa.Integer(), nullable=False),
     sa.Column('to_slug', sa.String(length=220), nullable=False),
-    sa.Column('to_title', sa.String(length=200), nullable=False),
     sa.ForeignKeyConstraint(['from_article_id'], ['articles.id'], name=op.f('fk_links_from_article_id_articles'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_links')),
     sa.UniqueConstraint('from_article_id', 'to_slug', name=op.f('uq_links_from_article_id'))
@@ -161,8 +160,6 @@ def upgrade() -> None:
     sa.Column('storage', sa.String(length=8), nullable=False),
     sa.Column('delta_depth', sa.Integer(), nullable=False),
     sa.Column('content', sa.LargeBinary(), nullable=False),
-    sa.Column('html', sa.Text(), nullable=False),
-    sa.Column('toc', sa.Text(), nullable=False),
     sa.Column('warnings', sa.JSON(), nullable=False),
     sa.Column('is_dose_change', sa.Boolean(), nullable=False),
     sa.Column('source_revision_id', sa.Integer(), nullable=True),
@@ -269,6 +266,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index('ix_notifications_user_id_read_at', ['user_id', 'read_at'], unique=False)
+    op.create_table('rendered_revisions',
+    sa.Column('revision_id', sa.Integer(), nullable=False),
+    sa.Column('article_id', sa.Integer(), nullable=False),
+    sa.Column('html', sa.Text(), nullable=False),
+    sa.Column('toc', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['article_id'], ['articles.id'], name=op.f('fk_rendered_revisions_article_id_articles'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['revision_id'], ['revisions.id'], name=op.f('fk_rendered_revisions_revision_id_revisions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('revision_id', name=op.f('pk_rendered_revisions'))
+    )
+    with op.batch_alter_table('rendered_revisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rendered_revisions_article_id'), ['article_id'], unique=False)
+
     # articles and revisions point at each other: the article's pointers get
     # their foreign keys once both tables exist.
     with op.batch_alter_table("articles") as batch:
@@ -279,6 +288,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('rendered_revisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rendered_revisions_article_id'))
+    op.drop_table('rendered_revisions')
     with op.batch_alter_table("articles") as batch:
         batch.drop_constraint("fk_articles_latest_revision_id_revisions", type_="foreignkey")
         batch.drop_constraint("fk_articles_stable_revision_id_revisions", type_="foreignkey")

@@ -32,8 +32,17 @@ class Api:
     def __init__(self, client) -> None:
         self.client = client
 
-    def call(self, method: str, path: str, *, as_: Caller = ANON, json: Any = None, data: Any = None,
-             headers: dict[str, str] | None = None, query: dict[str, Any] | None = None):
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        as_: Caller = ANON,
+        json: Any = None,
+        data: Any = None,
+        headers: dict[str, str] | None = None,
+        query: dict[str, Any] | None = None,
+    ):
         all_headers = {**as_.headers, **(headers or {})}
         kwargs: dict[str, Any] = {"headers": all_headers, "query_string": query}
         if json is not None:

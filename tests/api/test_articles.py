@@ -9,14 +9,30 @@ from wiki import diffing
 from wiki.models import Role
 
 ASTHMA = "**Asthma** is a long-term lung condition.\n"
-REVISION_KEYS = {"id", "article", "parent_id", "author", "author_role", "created_at", "summary", "status",
-                 "kind", "size", "size_delta", "reviewed_by", "reviewed_at"}
+REVISION_KEYS = {
+    "id",
+    "article",
+    "parent_id",
+    "author",
+    "author_role",
+    "created_at",
+    "summary",
+    "status",
+    "kind",
+    "size",
+    "size_delta",
+    "reviewed_by",
+    "reviewed_at",
+}
 PERSONAL = "Write to me at jane.roe@example.com for the leaflet.\n"
 
 
 def edit(api, slug, caller, text, base, **extra):
-    return api.put(f"/articles/{slug}", as_=caller, json={"text": text, "summary": "test", "base_revision": base,
-                                                          **extra})
+    return api.put(
+        f"/articles/{slug}",
+        as_=caller,
+        json={"text": text, "summary": "test", "base_revision": base, **extra},
+    )
 
 
 def latest_text(api, slug):
@@ -24,6 +40,7 @@ def latest_text(api, slug):
 
 
 # ---------------------------------------------------------------- GET /articles
+
 
 def test_list_articles_pages_in_title_order_with_total(api, make_article):
     for title in ("Gout", "Asthma", "Migraine"):
@@ -51,8 +68,18 @@ def test_list_articles_clamps_limit(api, make_article, limit, shown):
     assert len(api.get("/articles", query={"limit": limit}).get_json()["articles"]) == shown
 
 
-@pytest.mark.parametrize("query", [{"limit": "-1"}, {"limit": "ten"}, {"limit": "1.5"}, {"offset": "-3"},
-                                   {"offset": "x"}, {"offset": str(2**64)}, {"limit": "9" * 5000}])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"limit": "-1"},
+        {"limit": "ten"},
+        {"limit": "1.5"},
+        {"offset": "-3"},
+        {"offset": "x"},
+        {"offset": str(2**64)},
+        {"limit": "9" * 5000},
+    ],
+)
 def test_list_articles_refuses_bad_paging(api, query):
     body = assert_error(api.get("/articles", query=query), 400, "invalid_input")
     assert body["field"] in query
@@ -60,8 +87,11 @@ def test_list_articles_refuses_bad_paging(api, query):
 
 # ---------------------------------------------------------------- POST /articles
 
+
 def test_create_article_answers_201_with_the_article(api, editor):
-    response = api.post("/articles", as_=editor, json={"title": "Hay fever", "text": ASTHMA, "summary": "new"})
+    response = api.post(
+        "/articles", as_=editor, json={"title": "Hay fever", "text": ASTHMA, "summary": "new"}
+    )
     assert response.status_code == 201
     assert response.headers["Location"].endswith("/api/v1/articles/hay-fever")
     body = response.get_json()
@@ -93,21 +123,26 @@ def test_create_article_with_personal_data_needs_confirmation_and_saves_nothing(
     assert body["warnings"][0]["kind"] == "personal_data"
     assert set(body["warnings"][0]) == {"kind", "detail", "excerpt"}
     assert_error(api.get("/articles/gout"), 404, "not_found")
-    confirmed = api.post("/articles", as_=editor, json={"title": "Gout", "text": PERSONAL, "confirm_warnings": True})
+    confirmed = api.post(
+        "/articles", as_=editor, json={"title": "Gout", "text": PERSONAL, "confirm_warnings": True}
+    )
     assert confirmed.status_code == 201
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"text": "x"}, "title"),
-    ({"title": "Gout"}, "text"),
-    ({"title": 5, "text": "x"}, "title"),
-    ({"title": "Gout", "text": ["x"]}, "text"),
-    ({"title": "Gout", "text": "x", "summary": 3}, "summary"),
-    ({"title": "Gout", "text": "x", "confirm_warnings": "yes"}, "confirm_warnings"),
-    ({"title": "", "text": "x"}, "title"),
-    ({"title": "Gout", "text": "   "}, "text"),
-    ({"title": "Gout", "text": "x", "summary": "s" * 501}, "summary"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"text": "x"}, "title"),
+        ({"title": "Gout"}, "text"),
+        ({"title": 5, "text": "x"}, "title"),
+        ({"title": "Gout", "text": ["x"]}, "text"),
+        ({"title": "Gout", "text": "x", "summary": 3}, "summary"),
+        ({"title": "Gout", "text": "x", "confirm_warnings": "yes"}, "confirm_warnings"),
+        ({"title": "", "text": "x"}, "title"),
+        ({"title": "Gout", "text": "   "}, "text"),
+        ({"title": "Gout", "text": "x", "summary": "s" * 501}, "summary"),
+    ],
+)
 def test_create_article_names_the_bad_field(api, editor, body, field):
     assert assert_error(api.post("/articles", as_=editor, json=body), 400, "invalid_input")["field"] == field
 
@@ -119,15 +154,32 @@ def test_create_article_refuses_text_over_2_mb_with_413(api, editor):
 
 # ---------------------------------------------------------------- GET /articles/<slug>
 
+
 def test_show_article_gives_every_contract_field(api, make_article):
     text = "---\naliases: [Heart attack, MI]\nicd10: [I21]\ncategories: [Cardiology]\n---\n**MI** is bad.\n"
     article = make_article("Myocardial infarction", text)
     body = api.get("/articles/myocardial-infarction").get_json()
-    assert {"slug", "title", "text", "html", "revision", "stable_revision", "latest_revision", "pending_count",
-            "aliases", "icd10", "categories"} <= set(body)
+    assert {
+        "slug",
+        "title",
+        "text",
+        "html",
+        "revision",
+        "stable_revision",
+        "latest_revision",
+        "pending_count",
+        "aliases",
+        "icd10",
+        "categories",
+    } <= set(body)
     assert body["text"] == text and "<strong>MI</strong>" in body["html"]
     assert set(body["revision"]) == REVISION_KEYS
-    assert body["revision"]["id"] == article.latest_revision_id == body["stable_revision"] == body["latest_revision"]
+    assert (
+        body["revision"]["id"]
+        == article.latest_revision_id
+        == body["stable_revision"]
+        == body["latest_revision"]
+    )
     assert body["aliases"] == ["Heart attack", "MI"] and body["icd10"] == ["I21"]
     assert body["categories"] == ["Cardiology"] and body["pending_count"] == 0
 
@@ -170,6 +222,7 @@ def test_show_article_errors(api, make_article):
 
 # ---------------------------------------------------------------- PUT /articles/<slug>
 
+
 def test_edit_by_editor_is_pending_and_by_reviewer_approved(api, make_article, editor, reviewer):
     base = make_article("Asthma", ASTHMA).latest_revision_id
     response = edit(api, "asthma", editor, ASTHMA + "\nMore.\n", base)
@@ -188,23 +241,29 @@ def test_edit_reports_dose_warnings(api, make_article, editor):
     assert [w["kind"] for w in body["warnings"]] == ["dose_change"]
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"text": "x", "summary": ""}, "base_revision"),
-    ({"text": "x", "base_revision": "1"}, "base_revision"),
-    ({"text": "x", "base_revision": 1.5}, "base_revision"),
-    ({"text": "x", "base_revision": True}, "base_revision"),
-    ({"text": "x", "base_revision": -4}, "base_revision"),
-    ({"text": "x", "base_revision": 2**70}, "base_revision"),
-    ({"base_revision": 1}, "text"),
-    ({"text": None, "base_revision": 1}, "text"),
-    ({"text": "x", "base_revision": 1, "summary": {"a": 1}}, "summary"),
-    ({"text": "x", "base_revision": 1, "confirm_warnings": 1}, "confirm_warnings"),
-    ({"text": "bad \ud800 text", "base_revision": 1}, "text"),
-    ({"text": "nul \x00 text", "base_revision": 1}, "text"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"text": "x", "summary": ""}, "base_revision"),
+        ({"text": "x", "base_revision": "1"}, "base_revision"),
+        ({"text": "x", "base_revision": 1.5}, "base_revision"),
+        ({"text": "x", "base_revision": True}, "base_revision"),
+        ({"text": "x", "base_revision": -4}, "base_revision"),
+        ({"text": "x", "base_revision": 2**70}, "base_revision"),
+        ({"base_revision": 1}, "text"),
+        ({"text": None, "base_revision": 1}, "text"),
+        ({"text": "x", "base_revision": 1, "summary": {"a": 1}}, "summary"),
+        ({"text": "x", "base_revision": 1, "confirm_warnings": 1}, "confirm_warnings"),
+        ({"text": "bad \ud800 text", "base_revision": 1}, "text"),
+        ({"text": "nul \x00 text", "base_revision": 1}, "text"),
+    ],
+)
 def test_edit_names_the_bad_field(api, make_article, editor, body, field):
     make_article("Asthma", ASTHMA)
-    assert assert_error(api.put("/articles/asthma", as_=editor, json=body), 400, "invalid_input")["field"] == field
+    assert (
+        assert_error(api.put("/articles/asthma", as_=editor, json=body), 400, "invalid_input")["field"]
+        == field
+    )
 
 
 def test_edit_base_revision_of_another_article_is_bad_input(api, make_article, editor):
@@ -221,8 +280,9 @@ def test_edit_unknown_article_is_404_and_anonymous_401(api, make_article, editor
 
 def test_edit_with_personal_data_needs_confirmation_and_saves_nothing(api, make_article, editor):
     article = make_article("Asthma", ASTHMA)
-    body = assert_error(edit(api, "asthma", editor, ASTHMA + PERSONAL, article.latest_revision_id), 422,
-                        "needs_confirmation")
+    body = assert_error(
+        edit(api, "asthma", editor, ASTHMA + PERSONAL, article.latest_revision_id), 422, "needs_confirmation"
+    )
     assert body["warnings"] and body["warnings"][0]["kind"] == "personal_data"
     assert api.get("/articles/asthma").get_json()["latest_revision"] == article.latest_revision_id
     ok = edit(api, "asthma", editor, ASTHMA + PERSONAL, article.latest_revision_id, confirm_warnings=True)
@@ -240,7 +300,10 @@ def test_two_edits_of_the_same_line_from_one_base_conflict(api, make_article, ed
 
 def test_two_edits_of_different_paragraphs_merge(api, make_article, editor, editor2):
     base = make_article("Asthma", "Para one.\n\nPara two.\n\nPara three.\n").latest_revision_id
-    assert edit(api, "asthma", editor, "Para one, edited.\n\nPara two.\n\nPara three.\n", base).status_code == 200
+    assert (
+        edit(api, "asthma", editor, "Para one, edited.\n\nPara two.\n\nPara three.\n", base).status_code
+        == 200
+    )
     second = edit(api, "asthma", editor2, "Para one.\n\nPara two.\n\nPara three, edited.\n", base)
     assert second.status_code == 200 and second.get_json()["merged"] is True
     assert latest_text(api, "asthma") == "Para one, edited.\n\nPara two.\n\nPara three, edited.\n"
@@ -255,6 +318,7 @@ def test_concurrent_dose_changes_conflict_instead_of_merging_digits(api, make_ar
 
 
 # ---------------------------------------------------------------- history and diffs
+
 
 def test_revisions_are_listed_newest_first_and_page_with_before(api, make_article, reviewer):
     base = make_article("Asthma", "v1\n").latest_revision_id
@@ -295,6 +359,7 @@ def test_diff_errors(api, make_article, admin):
 
 
 # ---------------------------------------------------------------- restore and rollback
+
 
 def test_restore_brings_back_an_old_text(api, make_article, editor, reviewer):
     first = make_article("Asthma", "v1\n").latest_revision_id

@@ -9,11 +9,21 @@ from tests.conftest import PASSWORD, make_config
 from wiki import revisions
 from wiki.models import Role
 
-
 # ---------------------------------------------------------------- bearer tokens
 
-@pytest.mark.parametrize("header", ["Bearer wk_not-a-real-token", "Bearer", "Bearer ", "Basic dXNlcjpwdw==",
-                                    "wk_token-without-scheme", "", "Bearer " + "x" * 500])
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer wk_not-a-real-token",
+        "Bearer",
+        "Bearer ",
+        "Basic dXNlcjpwdw==",
+        "wk_token-without-scheme",
+        "",
+        "Bearer " + "x" * 500,
+    ],
+)
 def test_a_bad_token_is_401_even_where_none_is_needed(api, header):
     response = api.get("/articles", headers={"Authorization": header})
     assert_error(response, 401, "unauthorized")
@@ -26,8 +36,11 @@ def test_a_good_token_acts_as_its_user(api, editor):
 
 
 def test_scheme_is_case_insensitive(api, editor):
-    response = api.post("/articles", headers={"Authorization": f"bearer {editor.token}"},
-                        json={"title": "Gout", "text": "Joints.\n"})
+    response = api.post(
+        "/articles",
+        headers={"Authorization": f"bearer {editor.token}"},
+        json={"title": "Gout", "text": "Joints.\n"},
+    )
     assert response.status_code == 201
 
 
@@ -55,16 +68,23 @@ def test_token_from_username_and_password(api, make_user):
     assert created.get_json()["revision"]["author"] == "ada"
 
 
-@pytest.mark.parametrize("body", [{"username": "ada", "password": "wrong password!"},
-                                  {"username": "nobody", "password": PASSWORD}])
+@pytest.mark.parametrize(
+    "body", [{"username": "ada", "password": "wrong password!"}, {"username": "nobody", "password": PASSWORD}]
+)
 def test_token_with_bad_credentials_is_401(api, make_user, body):
     make_user("ada")
     assert_error(api.post("/tokens", json=body), 401, "unauthorized")
 
 
-@pytest.mark.parametrize(("body", "field"), [({"username": "ada"}, "password"), ({"password": "x" * 12}, "username"),
-                                             ({"username": 1, "password": "x"}, "username"),
-                                             ({"username": "ada", "password": "p" * 2000}, "password")])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"username": "ada"}, "password"),
+        ({"password": "x" * 12}, "username"),
+        ({"username": 1, "password": "x"}, "username"),
+        ({"username": "ada", "password": "p" * 2000}, "password"),
+    ],
+)
 def test_token_request_names_the_bad_field(api, body, field):
     assert assert_error(api.post("/tokens", json=body), 400, "invalid_input")["field"] == field
 
@@ -76,19 +96,26 @@ def test_api_posts_need_no_csrf_token(tmp_path, make_user):
     with app.app_context():
         db.create_all()
         session = db.session()
-        user = accounts.create_user(session, "ada", PASSWORD, role=Role.EDITOR, hash_method="pbkdf2:sha256:1000")
+        user = accounts.create_user(
+            session, "ada", PASSWORD, role=Role.EDITOR, hash_method="pbkdf2:sha256:1000"
+        )
         token = accounts.create_token(session, user)
     client = app.test_client()
-    response = client.post(f"{API}/articles", json={"title": "Gout", "text": "Joints.\n"},
-                           headers={"Authorization": f"Bearer {token}"})
+    response = client.post(
+        f"{API}/articles",
+        json={"title": "Gout", "text": "Joints.\n"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert response.status_code == 201
     assert client.post(f"{API}/tokens", json={"username": "ada", "password": PASSWORD}).status_code == 201
 
 
 # ---------------------------------------------------------------- errors are JSON under /api/
 
-@pytest.mark.parametrize("path", ["/api/v1/nothing-here", "/api/v1/articles/a/b/c", "/api/v2/articles", "/api/",
-                                  "/api"])
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/nothing-here", "/api/v1/articles/a/b/c", "/api/v2/articles", "/api/", "/api"]
+)
 def test_unknown_api_urls_are_json_404(client, path):
     assert_error(client.get(path), 404, "not_found")
 
@@ -104,19 +131,24 @@ def test_browser_paths_keep_their_own_error_pages(client):
     assert response.status_code == 404 and response.mimetype == "text/html"
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"{not json", "not valid JSON"),
-    (b"[1, 2]", "must be a JSON object"),
-    (b'"text"', "must be a JSON object"),
-    (b"null", "must be a JSON object"),
-    (b"", "empty"),
-    (b"\xff\xfe\x00garbage", "not valid JSON"),
-    (b"[" * 100_000, "not valid JSON"),
-    (b'{"base_revision": 1' + b"0" * 5000 + b"}", "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b"[1, 2]", "must be a JSON object"),
+        (b'"text"', "must be a JSON object"),
+        (b"null", "must be a JSON object"),
+        (b"", "empty"),
+        (b"\xff\xfe\x00garbage", "not valid JSON"),
+        (b"[" * 100_000, "not valid JSON"),
+        (b'{"base_revision": 1' + b"0" * 5000 + b"}", "not valid JSON"),
+    ],
+)
 def test_bodies_that_are_not_json_objects_are_400(api, editor, make_article, data, message):
     make_article("Asthma")
-    response = api.put("/articles/asthma", as_=editor, data=data, headers={"Content-Type": "application/json"})
+    response = api.put(
+        "/articles/asthma", as_=editor, data=data, headers={"Content-Type": "application/json"}
+    )
     body = assert_error(response, 400, "invalid_input")
     assert message in body["message"] and body["field"] == "body"
 
@@ -124,13 +156,17 @@ def test_bodies_that_are_not_json_objects_are_400(api, editor, make_article, dat
 def test_a_body_over_10_mb_is_json_413(api, editor, make_article):
     make_article("Asthma")
     data = b'{"text": "' + b"a" * (11 * 1024 * 1024) + b'", "base_revision": 1}'
-    response = api.put("/articles/asthma", as_=editor, data=data, headers={"Content-Type": "application/json"})
+    response = api.put(
+        "/articles/asthma", as_=editor, data=data, headers={"Content-Type": "application/json"}
+    )
     assert_error(response, 413, "too_large")
 
 
 def test_an_article_text_over_2_mb_is_413(api, editor, make_article):
     base = make_article("Asthma").latest_revision_id
-    response = api.put("/articles/asthma", as_=editor, json={"text": "b" * (3 * 1024 * 1024), "base_revision": base})
+    response = api.put(
+        "/articles/asthma", as_=editor, json={"text": "b" * (3 * 1024 * 1024), "base_revision": base}
+    )
     assert_error(response, 413, "too_large")
 
 
@@ -152,17 +188,24 @@ class TestUnexpectedErrors:
 
 # ---------------------------------------------------------------- rate limits
 
+
 class TestRateLimits:
     @pytest.fixture
     def app_config(self, tmp_path):
-        return make_config(tmp_path, RATELIMIT_ENABLED=True, API_WRITE_RATE_LIMIT="3 per minute",
-                           LOGIN_RATE_LIMIT="2 per minute")
+        return make_config(
+            tmp_path,
+            RATELIMIT_ENABLED=True,
+            API_WRITE_RATE_LIMIT="3 per minute",
+            LOGIN_RATE_LIMIT="2 per minute",
+        )
 
     def test_writes_over_the_limit_are_json_429(self, api, editor, make_article):
         base = make_article("Asthma", "v0\n").latest_revision_id
         statuses = []
         for n in range(1, 5):
-            response = api.put("/articles/asthma", as_=editor, json={"text": f"v{n}\n", "base_revision": base})
+            response = api.put(
+                "/articles/asthma", as_=editor, json={"text": f"v{n}\n", "base_revision": base}
+            )
             statuses.append(response.status_code)
             if response.status_code == 200:
                 base = response.get_json()["revision"]["id"]
@@ -183,7 +226,9 @@ class TestRateLimits:
 
     def test_token_requests_use_the_login_limit(self, api, make_user):
         make_user("ada")
-        statuses = [api.post("/tokens", json={"username": "ada", "password": "wrong password!"}).status_code
-                    for _ in range(3)]
+        statuses = [
+            api.post("/tokens", json={"username": "ada", "password": "wrong password!"}).status_code
+            for _ in range(3)
+        ]
         assert statuses == [401, 401, 429]
         assert_error(api.post("/tokens", json={"username": "ada", "password": PASSWORD}), 429, "rate_limited")

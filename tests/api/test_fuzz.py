@@ -18,21 +18,44 @@ from hypothesis import strategies as st
 
 from wiki.models import Role
 
-FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 surrogates = st.characters(categories=["Cs"])
 strings = st.one_of(
     st.text(max_size=40),
     st.text(st.one_of(st.characters(), surrogates, st.sampled_from("\x00\r\n-:[]{}|#<>")), max_size=40),
-    st.sampled_from(["", " ", "---\n- a\n---\n", "---\n: [\n---\nx", "asthma", "Give 5 mg daily.",
-                     "x@example.com", "\x00", "\ud800", "[[", "a" * 600]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "---\n- a\n---\n",
+            "---\n: [\n---\nx",
+            "asthma",
+            "Give 5 mg daily.",
+            "x@example.com",
+            "\x00",
+            "\ud800",
+            "[[",
+            "a" * 600,
+        ]
+    ),
 )
 integers = st.one_of(st.integers(-5, 50), st.integers(), st.sampled_from([2**63 - 1, 2**63, 2**64, -(2**63)]))
-scalars = st.one_of(st.none(), st.booleans(), integers, st.floats(allow_nan=True, allow_infinity=True), strings)
-json_values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                           st.dictionaries(st.text(max_size=8), inner, max_size=3)),
-                           max_leaves=8)
+scalars = st.one_of(
+    st.none(), st.booleans(), integers, st.floats(allow_nan=True, allow_infinity=True), strings
+)
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
 
 # Each write endpoint and the fields its body has (CONTRACT.md).
 ENDPOINTS = {
@@ -51,8 +74,12 @@ ENDPOINTS = {
 def bodies(fields: tuple[str, ...]) -> st.SearchStrategy:
     """Objects with some of ``fields`` set to random JSON, sometimes plus stray keys."""
     known = st.fixed_dictionaries({}, optional={name: json_values for name in fields})
-    return st.one_of(known, st.builds(lambda a, b: {**b, **a}, known, st.dictionaries(st.text(max_size=6),
-                                                                                      json_values, max_size=2)))
+    return st.one_of(
+        known,
+        st.builds(
+            lambda a, b: {**b, **a}, known, st.dictionaries(st.text(max_size=6), json_values, max_size=2)
+        ),
+    )
 
 
 @pytest.fixture
@@ -61,14 +88,20 @@ def fuzz_target(api, make_article, make_caller):
     admin = make_caller(Role.ADMIN)
     editor = make_caller(Role.EDITOR)
     first = make_article("Asthma", "Give 5 mg daily.\n\nSecond paragraph.\n").latest_revision_id
-    saved = api.put("/articles/asthma", as_=editor, json={"text": "Give 5 mg daily.\n\nEdited.\n",
-                                                          "base_revision": first})
+    saved = api.put(
+        "/articles/asthma", as_=editor, json={"text": "Give 5 mg daily.\n\nEdited.\n", "base_revision": first}
+    )
     pending = saved.get_json()["revision"]["id"]
 
     def send(endpoint: str, data: bytes):
         method, path, _ = ENDPOINTS[endpoint]
-        return api.call(method, path.format(rev=pending), as_=admin, data=data,
-                        headers={"Content-Type": "application/json"})
+        return api.call(
+            method,
+            path.format(rev=pending),
+            as_=admin,
+            data=data,
+            headers={"Content-Type": "application/json"},
+        )
 
     return send
 
@@ -101,13 +134,28 @@ def test_random_documents_and_bytes_never_give_a_500(fuzz_target, endpoint):
     run()
 
 
-@settings(max_examples=80, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(params=st.dictionaries(st.sampled_from(["limit", "offset", "before", "from", "to", "revision", "version",
-                                               "category"]),
-                              st.one_of(st.text(max_size=12), integers.map(str)), max_size=4),
-       path=st.sampled_from(["/articles", "/articles/asthma", "/articles/asthma/revisions",
-                             "/articles/asthma/diff", "/recent-changes"]))
+@settings(
+    max_examples=80,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    params=st.dictionaries(
+        st.sampled_from(["limit", "offset", "before", "from", "to", "revision", "version", "category"]),
+        st.one_of(st.text(max_size=12), integers.map(str)),
+        max_size=4,
+    ),
+    path=st.sampled_from(
+        [
+            "/articles",
+            "/articles/asthma",
+            "/articles/asthma/revisions",
+            "/articles/asthma/diff",
+            "/recent-changes",
+        ]
+    ),
+)
 def test_random_query_parameters_never_give_a_500(api, make_article, params, path):
     if not api.get("/articles/asthma").status_code == 200:
         make_article("Asthma", "Text.\n")

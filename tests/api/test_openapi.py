@@ -33,8 +33,12 @@ def routed(app) -> set[tuple[str, str]]:
 
 
 def documented() -> set[tuple[str, str]]:
-    return {(method.upper(), _PLACEHOLDER.sub("{}", path))
-            for path, item in DOCUMENT["paths"].items() for method in item if method in HTTP_METHODS}
+    return {
+        (method.upper(), _PLACEHOLDER.sub("{}", path))
+        for path, item in DOCUMENT["paths"].items()
+        for method in item
+        if method in HTTP_METHODS
+    }
 
 
 def test_every_route_is_documented(app):
@@ -57,7 +61,10 @@ def test_served_document_is_the_openapi_31_document(api):
     body = response.get_json()
     assert body["openapi"].startswith("3.1") and body == DOCUMENT
     assert body["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http", "scheme": "bearer", "description": "An API token, e.g. wk_..."}
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API token, e.g. wk_...",
+    }
     for name in ("Article", "Revision", "Warning", "Error"):
         assert name in body["components"]["schemas"]
 
@@ -107,6 +114,22 @@ def test_every_operation_has_an_id_a_summary_and_responses():
 
 def test_revision_schema_lists_the_contract_fields():
     revision = DOCUMENT["components"]["schemas"]["Revision"]
-    assert set(revision["required"]) == set(revision["properties"]) == {
-        "id", "article", "parent_id", "author", "author_role", "created_at", "summary", "status", "kind",
-        "size", "size_delta", "reviewed_by", "reviewed_at"}
+    assert (
+        set(revision["required"])
+        == set(revision["properties"])
+        == {
+            "id",
+            "article",
+            "parent_id",
+            "author",
+            "author_role",
+            "created_at",
+            "summary",
+            "status",
+            "kind",
+            "size",
+            "size_delta",
+            "reviewed_by",
+            "reviewed_at",
+        }
+    )

@@ -32,18 +32,33 @@ class Case:
 
 # Who may call each endpoint, as CONTRACT.md's JSON API table states it.
 MATRIX: dict[str, Case] = {
-    "approve": Case(Role.REVIEWER, "POST", lambda s: f"/revisions/{s.pending}/approve", lambda s: {"comment": "ok"}),
-    "reject": Case(Role.REVIEWER, "POST", lambda s: f"/revisions/{s.pending}/reject", lambda s: {"comment": "no"}),
+    "approve": Case(
+        Role.REVIEWER, "POST", lambda s: f"/revisions/{s.pending}/approve", lambda s: {"comment": "ok"}
+    ),
+    "reject": Case(
+        Role.REVIEWER, "POST", lambda s: f"/revisions/{s.pending}/reject", lambda s: {"comment": "no"}
+    ),
     "rollback": Case(Role.REVIEWER, "POST", lambda s: f"/articles/{s.article}/rollback", lambda s: {}),
-    "suppress": Case(Role.ADMIN, "POST", lambda s: f"/revisions/{s.pending}/suppress", lambda s: {"reason": "pii"}),
+    "suppress": Case(
+        Role.ADMIN, "POST", lambda s: f"/revisions/{s.pending}/suppress", lambda s: {"reason": "pii"}
+    ),
     "queue": Case(Role.REVIEWER, "GET", lambda s: "/review/queue", lambda s: None),
     "undo": Case(Role.EDITOR, "POST", lambda s: f"/revisions/{s.pending}/undo", lambda s: {}),
-    "restore": Case(Role.EDITOR, "POST", lambda s: f"/articles/{s.article}/restore",
-                    lambda s: {"revision": s.stable, "summary": "back"}),
-    "edit": Case(Role.EDITOR, "PUT", lambda s: f"/articles/{s.article}",
-                 lambda s: {"text": "Edited once more.\n", "base_revision": s.pending}),
-    "create": Case(Role.EDITOR, "POST", lambda s: "/articles", lambda s: {"title": "Gout", "text": "Joints.\n"},
-                   ok=201),
+    "restore": Case(
+        Role.EDITOR,
+        "POST",
+        lambda s: f"/articles/{s.article}/restore",
+        lambda s: {"revision": s.stable, "summary": "back"},
+    ),
+    "edit": Case(
+        Role.EDITOR,
+        "PUT",
+        lambda s: f"/articles/{s.article}",
+        lambda s: {"text": "Edited once more.\n", "base_revision": s.pending},
+    ),
+    "create": Case(
+        Role.EDITOR, "POST", lambda s: "/articles", lambda s: {"title": "Gout", "text": "Joints.\n"}, ok=201
+    ),
     "read": Case(Role.ANONYMOUS, "GET", lambda s: f"/articles/{s.article}", lambda s: None),
 }
 
@@ -52,8 +67,11 @@ MATRIX: dict[str, Case] = {
 def setup(api, make_article, make_caller) -> Setup:
     first = make_article("Asthma", "First text.\n").latest_revision_id
     writer = make_caller(Role.EDITOR)
-    saved = api.put("/articles/asthma", as_=writer, json={"text": "Second text.\n", "summary": "edit",
-                                                          "base_revision": first})
+    saved = api.put(
+        "/articles/asthma",
+        as_=writer,
+        json={"text": "Second text.\n", "summary": "edit", "base_revision": first},
+    )
     assert saved.get_json()["status"] == "pending"
     return Setup("asthma", first, saved.get_json()["revision"]["id"])
 
@@ -93,7 +111,9 @@ def test_approve_makes_the_revision_stable(api, reviewer, setup):
 
 
 def test_approve_accepts_earlier_pending_revisions(api, reviewer, editor, setup):
-    later = api.put("/articles/asthma", as_=editor, json={"text": "Third text.\n", "base_revision": setup.pending})
+    later = api.put(
+        "/articles/asthma", as_=editor, json={"text": "Third text.\n", "base_revision": setup.pending}
+    )
     later_id = later.get_json()["revision"]["id"]
     assert api.post(f"/revisions/{later_id}/approve", as_=reviewer).status_code == 200
     assert api.get(f"/revisions/{setup.pending}").get_json()["status"] == "approved"
@@ -102,7 +122,9 @@ def test_approve_accepts_earlier_pending_revisions(api, reviewer, editor, setup)
 def test_approve_errors(api, reviewer, setup):
     assert_error(api.post("/revisions/999999/approve", as_=reviewer), 404)
     assert_error(api.post(f"/revisions/{setup.pending}/approve", as_=reviewer, json={"comment": 5}), 400)
-    assert_error(api.post(f"/revisions/{setup.pending}/approve", as_=reviewer, json={"comment": "c" * 2001}), 400)
+    assert_error(
+        api.post(f"/revisions/{setup.pending}/approve", as_=reviewer, json={"comment": "c" * 2001}), 400
+    )
     assert api.post(f"/revisions/{setup.pending}/approve", as_=reviewer).status_code == 200
     assert_error(api.post(f"/revisions/{setup.stable}/approve", as_=reviewer), 409, "conflict")
 
@@ -128,13 +150,18 @@ def test_reject_needs_a_comment_and_a_pending_revision(api, reviewer, setup):
 
 def test_queue_lists_every_pending_revision_oldest_first(api, make_article, reviewer, editor, setup):
     gout = make_article("Gout", "Joints.\n").latest_revision_id
-    second = api.put("/articles/gout", as_=editor, json={"text": "Joints: take 5 mg daily.\n",
-                                                         "base_revision": gout}).get_json()["revision"]["id"]
-    third = api.put("/articles/asthma", as_=editor, json={"text": "Third text.\n",
-                                                          "base_revision": setup.pending}).get_json()["revision"]["id"]
+    second = api.put(
+        "/articles/gout", as_=editor, json={"text": "Joints: take 5 mg daily.\n", "base_revision": gout}
+    ).get_json()["revision"]["id"]
+    third = api.put(
+        "/articles/asthma", as_=editor, json={"text": "Third text.\n", "base_revision": setup.pending}
+    ).get_json()["revision"]["id"]
     pending = api.get("/review/queue", as_=reviewer).get_json()["pending"]
     assert [(p["article"], p["revision"]["id"]) for p in pending] == [
-        ("asthma", setup.pending), ("gout", second), ("asthma", third)]
+        ("asthma", setup.pending),
+        ("gout", second),
+        ("asthma", third),
+    ]
     entry = pending[1]
     assert set(entry) == {"article", "revision", "author", "waiting_seconds", "warnings"}
     assert entry["author"] == "eddie" and entry["waiting_seconds"] >= 0

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from tests.api.helpers import assert_error
 
-REVISION_KEYS = {"id", "article", "parent_id", "author", "author_role", "created_at", "summary", "status",
-                 "kind", "size", "size_delta", "reviewed_by", "reviewed_at"}
+REVISION_KEYS = {
+    "id",
+    "article",
+    "parent_id",
+    "author",
+    "author_role",
+    "created_at",
+    "summary",
+    "status",
+    "kind",
+    "size",
+    "size_delta",
+    "reviewed_by",
+    "reviewed_at",
+}
 
 
 def edit(api, slug, caller, text, base):
-    response = api.put(f"/articles/{slug}", as_=caller, json={"text": text, "summary": "s", "base_revision": base})
+    response = api.put(
+        f"/articles/{slug}", as_=caller, json={"text": text, "summary": "s", "base_revision": base}
+    )
     assert response.status_code == 200, response.get_json()
     return response.get_json()["revision"]["id"]
 
@@ -19,7 +34,9 @@ def test_show_revision_gives_the_object_and_text(api, make_article):
     body = api.get(f"/revisions/{article.latest_revision_id}").get_json()
     assert set(body) == REVISION_KEYS | {"text"}
     assert body["text"] == "**Asthma** text.\n" and body["article"] == "asthma"
-    assert body["kind"] == "create" and body["author"] == "seed_reviewer" and body["author_role"] == "reviewer"
+    assert (
+        body["kind"] == "create" and body["author"] == "seed_reviewer" and body["author_role"] == "reviewer"
+    )
     assert body["created_at"].endswith("Z") and body["size"] == len("**Asthma** text.\n")
 
 
@@ -40,8 +57,9 @@ def test_suppressed_text_is_for_admins_only(api, make_article, editor, reviewer,
     for caller in (None, editor, reviewer):
         shown = api.get(f"/revisions/{bad}", **({"as_": caller} if caller else {})).get_json()
         assert shown["text"] is None and shown["id"] == bad
-        latest = api.get("/articles/asthma", query={"version": "latest"},
-                         **({"as_": caller} if caller else {})).get_json()
+        latest = api.get(
+            "/articles/asthma", query={"version": "latest"}, **({"as_": caller} if caller else {})
+        ).get_json()
         assert latest["text"] is None and latest["html"] is None and latest["revision"]["id"] == bad
     assert api.get(f"/revisions/{bad}", as_=admin).get_json()["text"].endswith("details.\n")
     history = api.get("/articles/asthma/revisions").get_json()["revisions"]

@@ -64,9 +64,10 @@ def init_app(app: Flask) -> None:
 
 # ---------------------------------------------------------------- authentication
 
+
 @bp.before_request
 def _authenticate() -> None:
-    """Turn ``Authorization: Bearer <token>`` into ``g.api_user``; refuse a bad token even where none is needed.
+    """Turn ``Authorization: Bearer <token>`` into ``g.api_user``; refuse a bad token, needed or not.
 
     A client that sends a token wants to act as someone: answering a wrong one
     anonymously would hide the mistake until the first write.
@@ -81,15 +82,18 @@ def _authenticate() -> None:
         raise Unauthorized("The Authorization header must be 'Bearer <token>'.", reason="malformed_token")
     user = accounts.find_user_by_token(db.session(), token)
     if user is None:
-        raise Unauthorized("This API token is not valid: it is unknown, revoked, or its account was deleted.",
-                           reason="invalid_token")
+        raise Unauthorized(
+            "This API token is not valid: it is unknown, revoked, or its account was deleted.",
+            reason="invalid_token",
+        )
     g.api_user = user
 
 
 # ---------------------------------------------------------------- rate limits
 
+
 def _client_key() -> str:
-    """Rate-limit key: the bearer token's hash when there is one (many clients share an address), else the address."""
+    """Rate-limit key: the bearer token's hash if there is one (clients share addresses), else the address."""
     scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return "token:" + hashlib.sha256(token.strip().encode("utf-8")).hexdigest()[:32]
@@ -111,6 +115,7 @@ def login_limited(view: View) -> View:
 
 
 # ---------------------------------------------------------------- errors
+
 
 def is_api_request() -> bool:
     """Whether this request is addressed to the API (any version, known route or not)."""

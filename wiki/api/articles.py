@@ -29,8 +29,9 @@ def find_article(slug: str) -> tuple[Article, str | None]:
     return article, alias
 
 
-def article_to_json(article: Article, revision: Revision, actor: Actor,
-                    redirected_from: str | None = None) -> dict[str, Any]:
+def article_to_json(
+    article: Article, revision: Revision, actor: Actor, redirected_from: str | None = None
+) -> dict[str, Any]:
     """The article as shown at ``revision``: text and HTML only where ``actor`` may read them."""
     session = db.session()
     visible = revisions.is_text_visible(revision, actor)
@@ -81,8 +82,15 @@ def create_article() -> tuple[dict[str, Any], int, dict[str, str]]:
     permissions.require(actor, Action.CREATE)
     req = schemas.parse_create(schemas.json_body())
     session = db.session()
-    result = revisions.create_article(session, req.title, req.text, summary=req.summary, author=actor,
-                                      policy=auth.edit_policy(), confirm_warnings=req.confirm_warnings)
+    result = revisions.create_article(
+        session,
+        req.title,
+        req.text,
+        summary=req.summary,
+        author=actor,
+        policy=auth.edit_policy(),
+        confirm_warnings=req.confirm_warnings,
+    )
     article = result.revision.article
     body = article_to_json(article, result.revision, actor)
     body["warnings"] = schemas.warnings_to_json(result.warnings)
@@ -114,9 +122,16 @@ def update_article(slug: str) -> dict[str, Any]:
     req = schemas.parse_edit(schemas.json_body())
     session = db.session()
     article = articles.get_by_slug(session, slug)
-    result = revisions.save_edit(session, article.id, req.text, summary=req.summary, author=actor,
-                                 base_revision_id=req.base_revision, policy=auth.edit_policy(),
-                                 confirm_warnings=req.confirm_warnings)
+    result = revisions.save_edit(
+        session,
+        article.id,
+        req.text,
+        summary=req.summary,
+        author=actor,
+        base_revision_id=req.base_revision,
+        policy=auth.edit_policy(),
+        confirm_warnings=req.confirm_warnings,
+    )
     return schemas.save_result_to_json(result)
 
 
@@ -144,8 +159,12 @@ def diff_revisions(slug: str) -> dict[str, Any]:
         if not revisions.is_text_visible(revision, actor):
             raise Forbidden(f"The text of revision {revision.id} is suppressed.", revision=revision.id)
     ops = diffing.word_diff(revisions.load_text(session, old), revisions.load_text(session, new))
-    return {"from": old.id, "to": new.id, "ops": [[op, text] for op, text in ops],
-            "html": diffing.ops_to_html(ops)}
+    return {
+        "from": old.id,
+        "to": new.id,
+        "ops": [[op, text] for op, text in ops],
+        "html": diffing.ops_to_html(ops),
+    }
 
 
 @bp.post("/articles/<slug>/rollback")
@@ -170,6 +189,7 @@ def restore_article(slug: str) -> dict[str, Any]:
     req = schemas.parse_restore(schemas.json_body())
     session = db.session()
     article = articles.get_by_slug(session, slug)
-    result = revisions.restore(session, article, req.revision, author=actor, summary=req.summary,
-                               policy=auth.edit_policy())
+    result = revisions.restore(
+        session, article, req.revision, author=actor, summary=req.summary, policy=auth.edit_policy()
+    )
     return schemas.save_result_to_json(result)

@@ -36,7 +36,9 @@ def _ok(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(status): {"$ref": f"#/components/responses/{_ERROR_RESPONSES[status][0]}"} for status in statuses}
+    return {
+        str(status): {"$ref": f"#/components/responses/{_ERROR_RESPONSES[status][0]}"} for status in statuses
+    }
 
 
 def _object(properties: dict[str, Any], required: list[str] | None = None, **extra: Any) -> dict[str, Any]:
@@ -47,38 +49,79 @@ def _object(properties: dict[str, Any], required: list[str] | None = None, **ext
 
 
 _ERROR_RESPONSES: dict[int, tuple[str, str]] = {
-    400: ("BadRequest", "Bad input: a malformed body, a missing field, a field of the wrong type (named in `field`)."),
-    401: ("Unauthorized", "No token where one is needed, or a malformed or unknown token (even where none is needed)."),
+    400: (
+        "BadRequest",
+        "Bad input: a malformed body, a missing field, a field of the wrong type (named in `field`).",
+    ),
+    401: (
+        "Unauthorized",
+        "No token where one is needed, or a malformed or unknown token (even where none is needed).",
+    ),
     403: ("Forbidden", "The token's user may not do this (role, block, page protection, suppressed text)."),
     404: ("NotFound", "No such article, revision or address."),
-    409: ("Conflict", "A conflict: the title exists, an edit conflicts, nothing to roll back to, not pending ..."),
+    409: (
+        "Conflict",
+        "A conflict: the title exists, an edit conflicts, nothing to roll back to, not pending ...",
+    ),
     413: ("TooLarge", "The request body is over 10 MB, or the article text over 2 MB."),
-    422: ("NeedsConfirmation", "The added text looks like personal data; nothing was saved. "
-                               "Send again with `confirm_warnings: true` if it is not about a real person."),
+    422: (
+        "NeedsConfirmation",
+        "The added text looks like personal data; nothing was saved. "
+        "Send again with `confirm_warnings: true` if it is not about a real person.",
+    ),
     429: ("RateLimited", "Too many requests; see the Retry-After header."),
 }
 
-_SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"},
-         "description": "The article's slug (reads also accept an alias's slug)."}
-_REVISION_ID = {"name": "revision_id", "in": "path", "required": True,
-                "schema": {"type": "integer", "minimum": 1}}
+_SLUG = {
+    "name": "slug",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The article's slug (reads also accept an alias's slug).",
+}
+_REVISION_ID = {
+    "name": "revision_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+}
 _FLAG_ID = {"name": "flag_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
-_LIMIT = {"name": "limit", "in": "query", "required": False,
-          "schema": {"type": "integer", "minimum": 0, "default": 50},
-          "description": "Page size, clamped to 1..200. Negative or non-numeric: 400."}
-_OFFSET = {"name": "offset", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0, "default": 0}}
-_CATEGORY = {"name": "category", "in": "query", "required": False, "schema": {"type": "string"},
-             "description": "Only articles in this category (name or slug)."}
+_LIMIT = {
+    "name": "limit",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "integer", "minimum": 0, "default": 50},
+    "description": "Page size, clamped to 1..200. Negative or non-numeric: 400.",
+}
+_OFFSET = {
+    "name": "offset",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "integer", "minimum": 0, "default": 0},
+}
+_CATEGORY = {
+    "name": "category",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "Only articles in this category (name or slug).",
+}
 
 _SCHEMAS: dict[str, Any] = {
     "Error": _object(
         {
-            "error": {"type": "string", "description": "A stable code: invalid_input, unauthorized, forbidden, "
-                      "not_found, method_not_allowed, conflict, edit_conflict, too_large, needs_confirmation, "
-                      "rate_limited, internal_error."},
+            "error": {
+                "type": "string",
+                "description": "A stable code: invalid_input, unauthorized, forbidden, "
+                "not_found, method_not_allowed, conflict, edit_conflict, too_large, needs_confirmation, "
+                "rate_limited, internal_error.",
+            },
             "message": {"type": "string", "description": "A sentence for people."},
             "field": {"type": "string", "description": "For bad input: the field or parameter at fault."},
-            "current_revision": {"type": "integer", "description": "For edit_conflict: the latest revision now."},
+            "current_revision": {
+                "type": "integer",
+                "description": "For edit_conflict: the latest revision now.",
+            },
             "warnings": {"type": "array", "items": _ref("Warning"), "description": "For needs_confirmation."},
         },
         ["error", "message"],
@@ -98,26 +141,46 @@ _SCHEMAS: dict[str, Any] = {
             "article": {"type": "string", "description": "The article's slug."},
             "parent_id": _nullable("integer"),
             "author": _nullable("string", description="Username; null for a deleted account."),
-            "author_role": {"type": "string", "enum": ["editor", "clinician", "reviewer", "admin"],
-                            "description": "The author's role when the edit was made."},
+            "author_role": {
+                "type": "string",
+                "enum": ["editor", "clinician", "reviewer", "admin"],
+                "description": "The author's role when the edit was made.",
+            },
             "created_at": {"type": "string", "format": "date-time", "description": "ISO 8601, UTC."},
             "summary": {"type": "string"},
             "status": {"type": "string", "enum": ["approved", "pending", "rejected"]},
-            "kind": {"type": "string",
-                     "enum": ["edit", "create", "restore", "revert", "rollback", "undo", "import"]},
+            "kind": {
+                "type": "string",
+                "enum": ["edit", "create", "restore", "revert", "rollback", "undo", "import"],
+            },
             "size": {"type": "integer", "description": "Characters."},
             "size_delta": {"type": "integer"},
             "reviewed_by": _nullable("string"),
             "reviewed_at": _nullable("string", format="date-time"),
         },
-        ["id", "article", "parent_id", "author", "author_role", "created_at", "summary", "status", "kind",
-         "size", "size_delta", "reviewed_by", "reviewed_at"],
+        [
+            "id",
+            "article",
+            "parent_id",
+            "author",
+            "author_role",
+            "created_at",
+            "summary",
+            "status",
+            "kind",
+            "size",
+            "size_delta",
+            "reviewed_by",
+            "reviewed_at",
+        ],
     ),
     "RevisionWithText": {
         "allOf": [
             _ref("Revision"),
-            _object({"text": _nullable("string", description="Null where suppressed (except for admins).")},
-                    ["text"]),
+            _object(
+                {"text": _nullable("string", description="Null where suppressed (except for admins).")},
+                ["text"],
+            ),
         ]
     },
     "ArticleSummary": _object(
@@ -134,7 +197,9 @@ _SCHEMAS: dict[str, Any] = {
         {
             "slug": {"type": "string"},
             "title": {"type": "string"},
-            "text": _nullable("string", description="Markdown with YAML front matter; null where suppressed."),
+            "text": _nullable(
+                "string", description="Markdown with YAML front matter; null where suppressed."
+            ),
             "html": _nullable("string", description="Sanitised HTML of the text; null where suppressed."),
             "revision": _ref("Revision"),
             "stable_revision": _nullable("integer", description="Null until a revision is approved."),
@@ -146,8 +211,19 @@ _SCHEMAS: dict[str, Any] = {
             "redirected_from": _nullable("string", description="The alias the article was reached by."),
             "warnings": {"type": "array", "items": _ref("Warning"), "description": "On creation only."},
         },
-        ["slug", "title", "text", "html", "revision", "stable_revision", "latest_revision", "pending_count",
-         "aliases", "icd10", "categories"],
+        [
+            "slug",
+            "title",
+            "text",
+            "html",
+            "revision",
+            "stable_revision",
+            "latest_revision",
+            "pending_count",
+            "aliases",
+            "icd10",
+            "categories",
+        ],
     ),
     "SaveResult": _object(
         {
@@ -155,8 +231,11 @@ _SCHEMAS: dict[str, Any] = {
             "status": {"type": "string", "enum": ["approved", "pending"]},
             "merged": {"type": "boolean", "description": "Merged with changes saved since base_revision."},
             "warnings": {"type": "array", "items": _ref("Warning")},
-            "changed": {"type": "boolean", "description": "False when the text was already the latest text "
-                        "(nothing appended; `revision` is the latest)."},
+            "changed": {
+                "type": "boolean",
+                "description": "False when the text was already the latest text "
+                "(nothing appended; `revision` is the latest).",
+            },
         },
         ["revision", "status", "merged", "warnings"],
     ),
@@ -175,10 +254,13 @@ _SCHEMAS: dict[str, Any] = {
             "ops": {
                 "type": "array",
                 "description": "Word-level diff: op -1 deleted, 0 kept, 1 inserted. Kept + deleted texts "
-                               "give the `from` text exactly; kept + inserted the `to` text.",
-                "items": {"type": "array", "prefixItems": [{"type": "integer", "enum": [-1, 0, 1]},
-                                                           {"type": "string"}],
-                          "minItems": 2, "maxItems": 2},
+                "give the `from` text exactly; kept + inserted the `to` text.",
+                "items": {
+                    "type": "array",
+                    "prefixItems": [{"type": "integer", "enum": [-1, 0, 1]}, {"type": "string"}],
+                    "minItems": 2,
+                    "maxItems": 2,
+                },
             },
             "html": {"type": "string", "description": "The ops as escaped HTML with <del> and <ins>."},
         },
@@ -243,8 +325,11 @@ _SCHEMAS: dict[str, Any] = {
 }
 
 _SUMMARY_FIELD = {"type": "string", "maxLength": 500, "description": "Edit summary."}
-_CONFIRM_FIELD = {"type": "boolean", "default": False,
-                  "description": "Save even though the text looks like personal data."}
+_CONFIRM_FIELD = {
+    "type": "boolean",
+    "default": False,
+    "description": "Save even though the text looks like personal data.",
+}
 
 _PATHS: dict[str, Any] = {
     "/tokens": {
@@ -253,12 +338,21 @@ _PATHS: dict[str, Any] = {
             "tags": ["accounts"],
             "summary": "Get an API token with a username and password.",
             "security": OPTIONAL_BEARER,
-            "requestBody": _body(_object({"username": {"type": "string"}, "password": {"type": "string"},
-                                          "label": {"type": "string", "maxLength": 120}},
-                                         ["username", "password"])),
+            "requestBody": _body(
+                _object(
+                    {
+                        "username": {"type": "string"},
+                        "password": {"type": "string"},
+                        "label": {"type": "string", "maxLength": 120},
+                    },
+                    ["username", "password"],
+                )
+            ),
             "responses": {
-                "201": _ok("A new token (shown once) and its user.",
-                           _object({"token": {"type": "string"}, "user": _ref("User")}, ["token", "user"])),
+                "201": _ok(
+                    "A new token (shown once) and its user.",
+                    _object({"token": {"type": "string"}, "user": _ref("User")}, ["token", "user"]),
+                ),
                 **_errors(400, 401, 413, 429),
             },
         }
@@ -270,9 +364,16 @@ _PATHS: dict[str, Any] = {
             "summary": "Every article in title order, a page at a time.",
             "parameters": [_LIMIT, _OFFSET, _CATEGORY],
             "responses": {
-                "200": _ok("A page of articles and the total.",
-                           _object({"articles": {"type": "array", "items": _ref("ArticleSummary")},
-                                    "total": {"type": "integer"}}, ["articles", "total"])),
+                "200": _ok(
+                    "A page of articles and the total.",
+                    _object(
+                        {
+                            "articles": {"type": "array", "items": _ref("ArticleSummary")},
+                            "total": {"type": "integer"},
+                        },
+                        ["articles", "total"],
+                    ),
+                ),
                 **_errors(400, 401),
             },
         },
@@ -281,11 +382,21 @@ _PATHS: dict[str, Any] = {
             "tags": ["articles"],
             "summary": "Create an article (editor+).",
             "security": BEARER,
-            "requestBody": _body(_object({"title": {"type": "string", "maxLength": 200},
-                                          "text": {"type": "string"}, "summary": _SUMMARY_FIELD,
-                                          "confirm_warnings": _CONFIRM_FIELD}, ["title", "text"])),
+            "requestBody": _body(
+                _object(
+                    {
+                        "title": {"type": "string", "maxLength": 200},
+                        "text": {"type": "string"},
+                        "summary": _SUMMARY_FIELD,
+                        "confirm_warnings": _CONFIRM_FIELD,
+                    },
+                    ["title", "text"],
+                )
+            ),
             "responses": {
-                "201": _ok("The new article (at its first revision), with the edit's warnings.", _ref("Article")),
+                "201": _ok(
+                    "The new article (at its first revision), with the edit's warnings.", _ref("Article")
+                ),
                 **_errors(400, 401, 403, 409, 413, 422, 429),
             },
         },
@@ -297,11 +408,20 @@ _PATHS: dict[str, Any] = {
             "tags": ["articles"],
             "summary": "An article: the stable version, the latest, or one revision.",
             "parameters": [
-                {"name": "version", "in": "query", "required": False,
-                 "schema": {"type": "string", "enum": ["stable", "latest"], "default": "stable"},
-                 "description": "stable: the approved version (the latest if none is approved yet)."},
-                {"name": "revision", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1},
-                 "description": "One revision of this article; takes precedence over `version`."},
+                {
+                    "name": "version",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string", "enum": ["stable", "latest"], "default": "stable"},
+                    "description": "stable: the approved version (the latest if none is approved yet).",
+                },
+                {
+                    "name": "revision",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "integer", "minimum": 1},
+                    "description": "One revision of this article; takes precedence over `version`.",
+                },
             ],
             "responses": {"200": _ok("The article.", _ref("Article")), **_errors(400, 401, 404)},
         },
@@ -310,15 +430,30 @@ _PATHS: dict[str, Any] = {
             "tags": ["articles"],
             "summary": "Save an edit made on base_revision, merged with what was saved since (editor+).",
             "security": BEARER,
-            "requestBody": _body(_object({"text": {"type": "string"}, "summary": _SUMMARY_FIELD,
-                                          "base_revision": {"type": "integer", "minimum": 1,
-                                                            "description": "The revision the edit started from."},
-                                          "confirm_warnings": _CONFIRM_FIELD}, ["text", "base_revision"])),
+            "requestBody": _body(
+                _object(
+                    {
+                        "text": {"type": "string"},
+                        "summary": _SUMMARY_FIELD,
+                        "base_revision": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "The revision the edit started from.",
+                        },
+                        "confirm_warnings": _CONFIRM_FIELD,
+                    },
+                    ["text", "base_revision"],
+                )
+            ),
             "responses": {
-                "200": _ok("The saved revision: approved (reviewers, admins) or pending.", _ref("SaveResult")),
-                "409": {"description": "edit_conflict: the change overlaps one saved since base_revision "
-                                       "(`current_revision` names the latest); or another conflict.",
-                        "content": {JSON: {"schema": _ref("Error")}}},
+                "200": _ok(
+                    "The saved revision: approved (reviewers, admins) or pending.", _ref("SaveResult")
+                ),
+                "409": {
+                    "description": "edit_conflict: the change overlaps one saved since base_revision "
+                    "(`current_revision` names the latest); or another conflict.",
+                    "content": {JSON: {"schema": _ref("Error")}},
+                },
                 **_errors(400, 401, 403, 404, 413, 422, 429),
             },
         },
@@ -329,12 +464,21 @@ _PATHS: dict[str, Any] = {
             "operationId": "listRevisions",
             "tags": ["history"],
             "summary": "The article's revisions, newest first.",
-            "parameters": [_LIMIT, {"name": "before", "in": "query", "required": False,
-                                    "schema": {"type": "integer", "minimum": 1},
-                                    "description": "Only revisions with a smaller id (the next page)."}],
+            "parameters": [
+                _LIMIT,
+                {
+                    "name": "before",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "integer", "minimum": 1},
+                    "description": "Only revisions with a smaller id (the next page).",
+                },
+            ],
             "responses": {
-                "200": _ok("Revisions, newest first.",
-                           _object({"revisions": {"type": "array", "items": _ref("Revision")}}, ["revisions"])),
+                "200": _ok(
+                    "Revisions, newest first.",
+                    _object({"revisions": {"type": "array", "items": _ref("Revision")}}, ["revisions"]),
+                ),
                 **_errors(400, 401, 404),
             },
         },
@@ -346,7 +490,12 @@ _PATHS: dict[str, Any] = {
             "tags": ["history"],
             "summary": "The word diff between two revisions of the article.",
             "parameters": [
-                {"name": "from", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 1}},
+                {
+                    "name": "from",
+                    "in": "query",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1},
+                },
                 {"name": "to", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 1}},
             ],
             "responses": {"200": _ok("The diff.", _ref("Diff")), **_errors(400, 401, 403, 404)},
@@ -373,8 +522,11 @@ _PATHS: dict[str, Any] = {
             "tags": ["history"],
             "summary": "Append a revision whose text is an earlier revision's (editor+).",
             "security": BEARER,
-            "requestBody": _body(_object({"revision": {"type": "integer", "minimum": 1},
-                                          "summary": _SUMMARY_FIELD}, ["revision"])),
+            "requestBody": _body(
+                _object(
+                    {"revision": {"type": "integer", "minimum": 1}, "summary": _SUMMARY_FIELD}, ["revision"]
+                )
+            ),
             "responses": {
                 "200": _ok("The restore revision.", _ref("SaveResult")),
                 **_errors(400, 401, 403, 404, 409, 413, 429),
@@ -388,8 +540,9 @@ _PATHS: dict[str, Any] = {
             "tags": ["flags"],
             "summary": "Report an inaccuracy (anyone).",
             "security": OPTIONAL_BEARER,
-            "requestBody": _body(_object({"reason": {"type": "string"}, "excerpt": {"type": "string"}},
-                                         ["reason"])),
+            "requestBody": _body(
+                _object({"reason": {"type": "string"}, "excerpt": {"type": "string"}}, ["reason"])
+            ),
             "responses": {"201": _ok("The flag.", _ref("Flag")), **_errors(400, 401, 404, 413, 429)},
         },
     },
@@ -408,7 +561,7 @@ _PATHS: dict[str, Any] = {
             "operationId": "approveRevision",
             "tags": ["review"],
             "summary": "Make the revision the stable version; earlier pending ones are accepted with it "
-                       "(reviewer+).",
+            "(reviewer+).",
             "security": BEARER,
             "requestBody": _body(_object({"comment": {"type": "string", "maxLength": 2000}}), required=False),
             "responses": {
@@ -423,12 +576,14 @@ _PATHS: dict[str, Any] = {
             "operationId": "rejectRevision",
             "tags": ["review"],
             "summary": "Reject the pending changes up to the revision; the latest text returns to the stable "
-                       "one as a new `revert` revision (reviewer+).",
+            "one as a new `revert` revision (reviewer+).",
             "security": BEARER,
             "requestBody": _body(_object({"comment": {"type": "string", "maxLength": 2000}}, ["comment"])),
             "responses": {
-                "200": _ok("The revert revision (`revision`) and the rejected one (`rejected`).",
-                           _ref("ReviewResult")),
+                "200": _ok(
+                    "The revert revision (`revision`) and the rejected one (`rejected`).",
+                    _ref("ReviewResult"),
+                ),
                 **_errors(400, 401, 403, 404, 409, 413, 429),
             },
         },
@@ -456,11 +611,18 @@ _PATHS: dict[str, Any] = {
             "security": BEARER,
             "requestBody": _body(_object({"reason": {"type": "string"}}, ["reason"])),
             "responses": {
-                "200": _ok("The suppressed revision.",
-                           _object({"revision": _ref("Revision"), "status": {"type": "string"},
-                                    "suppressed": {"type": "boolean"},
-                                    "suppressed_at": {"type": "string", "format": "date-time"}},
-                                   ["revision", "suppressed"])),
+                "200": _ok(
+                    "The suppressed revision.",
+                    _object(
+                        {
+                            "revision": _ref("Revision"),
+                            "status": {"type": "string"},
+                            "suppressed": {"type": "boolean"},
+                            "suppressed_at": {"type": "string", "format": "date-time"},
+                        },
+                        ["revision", "suppressed"],
+                    ),
+                ),
                 **_errors(400, 401, 403, 404, 413, 429),
             },
         },
@@ -472,8 +634,10 @@ _PATHS: dict[str, Any] = {
             "summary": "Every pending revision, oldest first (reviewer+).",
             "security": BEARER,
             "responses": {
-                "200": _ok("The queue.",
-                           _object({"pending": {"type": "array", "items": _ref("QueueEntry")}}, ["pending"])),
+                "200": _ok(
+                    "The queue.",
+                    _object({"pending": {"type": "array", "items": _ref("QueueEntry")}}, ["pending"]),
+                ),
                 **_errors(401, 403),
             },
         },
@@ -483,14 +647,25 @@ _PATHS: dict[str, Any] = {
             "operationId": "search",
             "tags": ["search"],
             "summary": "Full-text search over the approved texts.",
-            "parameters": [{"name": "q", "in": "query", "required": True, "schema": {"type": "string"}},
-                           _LIMIT, _OFFSET, _CATEGORY],
+            "parameters": [
+                {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}},
+                _LIMIT,
+                _OFFSET,
+                _CATEGORY,
+            ],
             "responses": {
-                "200": _ok("A page of results.",
-                           _object({"query": {"type": "string"}, "total": {"type": "integer"},
-                                    "results": {"type": "array", "items": _ref("SearchResult")},
-                                    "suggestion": _nullable("string", description="Did you mean ...")},
-                                   ["query", "total", "results", "suggestion"])),
+                "200": _ok(
+                    "A page of results.",
+                    _object(
+                        {
+                            "query": {"type": "string"},
+                            "total": {"type": "integer"},
+                            "results": {"type": "array", "items": _ref("SearchResult")},
+                            "suggestion": _nullable("string", description="Did you mean ..."),
+                        },
+                        ["query", "total", "results", "suggestion"],
+                    ),
+                ),
                 **_errors(400, 401),
             },
         },
@@ -502,10 +677,21 @@ _PATHS: dict[str, Any] = {
             "summary": "Titles and aliases starting like q, for autocomplete.",
             "parameters": [{"name": "q", "in": "query", "required": True, "schema": {"type": "string"}}],
             "responses": {
-                "200": _ok("Suggestions.",
-                           _object({"suggestions": {"type": "array", "items": _object(
-                               {"slug": {"type": "string"}, "title": {"type": "string"}}, ["slug", "title"])}},
-                               ["suggestions"])),
+                "200": _ok(
+                    "Suggestions.",
+                    _object(
+                        {
+                            "suggestions": {
+                                "type": "array",
+                                "items": _object(
+                                    {"slug": {"type": "string"}, "title": {"type": "string"}},
+                                    ["slug", "title"],
+                                ),
+                            }
+                        },
+                        ["suggestions"],
+                    ),
+                ),
                 **_errors(400, 401),
             },
         },
@@ -517,8 +703,10 @@ _PATHS: dict[str, Any] = {
             "summary": "The newest revisions across the wiki, newest first.",
             "parameters": [_LIMIT],
             "responses": {
-                "200": _ok("Recent changes.",
-                           _object({"changes": {"type": "array", "items": _ref("Change")}}, ["changes"])),
+                "200": _ok(
+                    "Recent changes.",
+                    _object({"changes": {"type": "array", "items": _ref("Change")}}, ["changes"]),
+                ),
                 **_errors(400, 401),
             },
         },
@@ -529,9 +717,18 @@ _PATHS: dict[str, Any] = {
             "tags": ["flags"],
             "summary": "Inaccuracy reports (reviewer+).",
             "security": BEARER,
-            "parameters": [{"name": "status", "in": "query", "required": False,
-                            "schema": {"type": "string", "enum": ["open", "resolved", "dismissed"],
-                                       "default": "open"}}],
+            "parameters": [
+                {
+                    "name": "status",
+                    "in": "query",
+                    "required": False,
+                    "schema": {
+                        "type": "string",
+                        "enum": ["open", "resolved", "dismissed"],
+                        "default": "open",
+                    },
+                }
+            ],
             "responses": {
                 "200": _ok("Flags.", _object({"flags": {"type": "array", "items": _ref("Flag")}}, ["flags"])),
                 **_errors(400, 401, 403),
@@ -546,8 +743,10 @@ _PATHS: dict[str, Any] = {
             "summary": "Close a flag, with the revision that fixed it (reviewer+).",
             "security": BEARER,
             "requestBody": _body(_object({"revision": {"type": "integer", "minimum": 1}}), required=False),
-            "responses": {"200": _ok("The closed flag.", _ref("Flag")),
-                          **_errors(400, 401, 403, 404, 409, 413, 429)},
+            "responses": {
+                "200": _ok("The closed flag.", _ref("Flag")),
+                **_errors(400, 401, 403, 404, 409, 413, 429),
+            },
         },
     },
     "/stats/corrections": {
@@ -556,13 +755,23 @@ _PATHS: dict[str, Any] = {
             "tags": ["flags"],
             "summary": "How fast reported inaccuracies are corrected and edits reviewed.",
             "responses": {
-                "200": _ok("Figures in seconds (null when there is nothing to measure).", _object(
-                    {"open_flags": {"type": "integer"},
-                     "median_seconds_to_correction": _nullable("number"),
-                     "p90_seconds_to_correction": _nullable("number"),
-                     "median_seconds_to_review": _nullable("number")},
-                    ["open_flags", "median_seconds_to_correction", "p90_seconds_to_correction",
-                     "median_seconds_to_review"])),
+                "200": _ok(
+                    "Figures in seconds (null when there is nothing to measure).",
+                    _object(
+                        {
+                            "open_flags": {"type": "integer"},
+                            "median_seconds_to_correction": _nullable("number"),
+                            "p90_seconds_to_correction": _nullable("number"),
+                            "median_seconds_to_review": _nullable("number"),
+                        },
+                        [
+                            "open_flags",
+                            "median_seconds_to_correction",
+                            "p90_seconds_to_correction",
+                            "median_seconds_to_review",
+                        ],
+                    ),
+                ),
                 **_errors(401),
             },
         },
@@ -572,7 +781,9 @@ _PATHS: dict[str, Any] = {
             "operationId": "openapi",
             "tags": ["meta"],
             "summary": "This document.",
-            "responses": {"200": {"description": "OpenAPI 3.1.", "content": {JSON: {"schema": {"type": "object"}}}}},
+            "responses": {
+                "200": {"description": "OpenAPI 3.1.", "content": {JSON: {"schema": {"type": "object"}}}}
+            },
         },
     },
 }
@@ -585,19 +796,23 @@ DOCUMENT: dict[str, Any] = {
         "summary": "A collaborative medical wiki: reviewed articles, full history, fast correction.",
         "description": (
             "Authenticate with `Authorization: Bearer <token>` (from `POST /tokens` or "
-            "`flask --app wiki token create NAME`). Reading needs no token, but a malformed or unknown token is "
-            "refused with 401 everywhere. Errors are JSON `{\"error\": code, \"message\": text, ...details}`. "
+            "`flask --app wiki token create NAME`). Reading needs no token, but a malformed or unknown "
+            "token is refused with 401 everywhere. "
+            'Errors are JSON `{"error": code, "message": text, ...details}`. '
             "Request bodies over 10 MB and article texts over 2 MB give 413; writes are rate-limited (429)."
         ),
     },
     "servers": [{"url": "/api/v1"}],
     "security": OPTIONAL_BEARER,
-    "tags": [{"name": name} for name in ("articles", "history", "review", "search", "flags", "accounts", "meta")],
+    "tags": [
+        {"name": name} for name in ("articles", "history", "review", "search", "flags", "accounts", "meta")
+    ],
     "paths": _PATHS,
     "components": {
         "schemas": _SCHEMAS,
-        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
-                                           "description": "An API token, e.g. wk_..."}},
+        "securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer", "description": "An API token, e.g. wk_..."}
+        },
         "responses": {
             name: {"description": description, "content": {JSON: {"schema": _ref("Error")}}}
             for name, description in _ERROR_RESPONSES.values()

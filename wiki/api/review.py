@@ -38,8 +38,11 @@ def reject_revision(revision_id: int) -> dict[str, Any]:
     session = db.session()
     revert = review.reject(session, revision_id, reviewer=actor, comment=comment)
     rejected = revisions.get_revision(session, revision_id)
-    return {"revision": schemas.revision_to_json(revert), "status": revert.status.value,
-            "rejected": schemas.revision_to_json(rejected)}
+    return {
+        "revision": schemas.revision_to_json(revert),
+        "status": revert.status.value,
+        "rejected": schemas.revision_to_json(rejected),
+    }
 
 
 @bp.get("/review/queue")
@@ -47,17 +50,22 @@ def review_queue() -> dict[str, Any]:
     """Every pending revision, oldest first, with how long it has waited and its warnings (reviewers)."""
     permissions.require(auth.current_actor(), Action.REVIEW)
     session = db.session()
-    pending = [rev for entry in review.pending_queue(session)
-               for rev in review.list_pending_revisions(session, entry.article)]
+    pending = [
+        rev
+        for entry in review.pending_queue(session)
+        for rev in review.list_pending_revisions(session, entry.article)
+    ]
     pending.sort(key=lambda rev: rev.id)
     now = utcnow()
-    return {"pending": [
-        {
-            "article": rev.article.slug,
-            "revision": schemas.revision_to_json(rev),
-            "author": schemas.username(rev.author),
-            "waiting_seconds": max(0, int((now - rev.created_at).total_seconds())),
-            "warnings": schemas.warnings_to_json(rev.warnings or []),
-        }
-        for rev in pending
-    ]}
+    return {
+        "pending": [
+            {
+                "article": rev.article.slug,
+                "revision": schemas.revision_to_json(rev),
+                "author": schemas.username(rev.author),
+                "waiting_seconds": max(0, int((now - rev.created_at).total_seconds())),
+                "warnings": schemas.warnings_to_json(rev.warnings or []),
+            }
+            for rev in pending
+        ]
+    }

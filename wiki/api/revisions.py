@@ -16,6 +16,7 @@ from wiki.api import bp, schemas, write_limited
 from wiki.models import Revision
 from wiki.permissions import Action
 
+
 @bp.get(f"/revisions/<{schemas.ID_CONVERTER}:revision_id>")
 def show_revision(revision_id: int) -> dict[str, Any]:
     """One revision with its text (null where suppressed, unless the reader is an admin)."""
@@ -34,7 +35,9 @@ def undo_revision(revision_id: int) -> dict[str, Any]:
     actor = auth.current_actor()
     permissions.require(actor, Action.UNDO)
     summary = schemas.string_field(schemas.json_body(allow_empty=True), "summary") or ""
-    result = revisions.undo(db.session(), revision_id, author=actor, summary=summary, policy=auth.edit_policy())
+    result = revisions.undo(
+        db.session(), revision_id, author=actor, summary=summary, policy=auth.edit_policy()
+    )
     return schemas.save_result_to_json(result)
 
 
@@ -46,8 +49,12 @@ def suppress_revision(revision_id: int) -> dict[str, Any]:
     permissions.require(actor, Action.SUPPRESS)
     reason = schemas.string_field(schemas.json_body(), "reason", required=True)
     revision = revisions.suppress(db.session(), revision_id, reason=reason, actor=actor)
-    return {"revision": schemas.revision_to_json(revision), "status": revision.status.value,
-            "suppressed": True, "suppressed_at": schemas.iso(revision.suppressed_at)}
+    return {
+        "revision": schemas.revision_to_json(revision),
+        "status": revision.status.value,
+        "suppressed": True,
+        "suppressed_at": schemas.iso(revision.suppressed_at),
+    }
 
 
 @bp.get("/recent-changes")
@@ -63,8 +70,11 @@ def _recent_revisions(limit: int) -> Sequence[Revision]:
     # so this is exact without a cross-article query in the API layer.
     # A domain query (revisions.list_recent) would do it in one: asked for in the API report.
     session = db.session()
-    found = [rev for article in articles.list_recently_updated(session, limit)
-             for rev in revisions.list_revisions(session, article, limit=limit)]
+    found = [
+        rev
+        for article in articles.list_recently_updated(session, limit)
+        for rev in revisions.list_revisions(session, article, limit=limit)
+    ]
     found.sort(key=lambda rev: rev.id, reverse=True)
     return found[:limit]
 

@@ -36,6 +36,7 @@ ID_CONVERTER = f"int(min=1, max={MAX_ID})"
 
 # ---------------------------------------------------------------- request bodies
 
+
 def json_body(*, allow_empty: bool = False) -> dict[str, Any]:
     """The request body as a JSON object (``{}`` for an empty body when ``allow_empty``).
 
@@ -90,8 +91,9 @@ def string_field(data: Mapping[str, Any], name: str, *, required: bool = False) 
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise InvalidInput(f"The field '{name}' contains invalid Unicode (an unpaired surrogate).",
-                           field=name) from None
+        raise InvalidInput(
+            f"The field '{name}' contains invalid Unicode (an unpaired surrogate).", field=name
+        ) from None
     return value
 
 
@@ -176,8 +178,9 @@ def parse_edit(data: Mapping[str, Any]) -> EditRequest:
 
 def parse_restore(data: Mapping[str, Any]) -> RestoreRequest:
     """``POST /articles/<slug>/restore``: ``{"revision", "summary"?}``."""
-    return RestoreRequest(revision=id_field(data, "revision", required=True),
-                          summary=string_field(data, "summary") or "")
+    return RestoreRequest(
+        revision=id_field(data, "revision", required=True), summary=string_field(data, "summary") or ""
+    )
 
 
 def parse_token_request(data: Mapping[str, Any]) -> TokenRequest:
@@ -193,6 +196,7 @@ def parse_token_request(data: Mapping[str, Any]) -> TokenRequest:
 
 
 # ---------------------------------------------------------------- query parameters
+
 
 def _query_int(name: str, raw: str) -> int:
     if raw.startswith("-") and _DIGITS.fullmatch(raw[1:]):
@@ -260,6 +264,7 @@ def query_choice(args: Mapping[str, str], name: str, choices: Sequence[str], def
 
 
 # ---------------------------------------------------------------- answers
+
 
 def iso(moment: datetime | None) -> str | None:
     """``moment`` as ISO 8601 in UTC with a ``Z`` (None stays None)."""

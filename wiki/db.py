@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from wiki.models import Base
+from wiki.models import Base, IndexOutbox
 from wiki.transactions import WRITE_OPTION
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -61,8 +61,27 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
-    app.extensions["wiki.db"] = Database(engine, sessionmaker(engine, expire_on_commit=False))
+    factory = sessionmaker(engine, expire_on_commit=False)
+    event.listen(factory, "after_flush", _note_outbox_rows)
+    event.listen(factory, "after_commit", _flag_committed_outbox)
+    event.listen(factory, "after_rollback", _forget_outbox_rows)
+    app.extensions["wiki.db"] = Database(engine, factory)
     app.teardown_appcontext(_close_session)
+
+
+def _note_outbox_rows(session: Session, _context: Any) -> None:
+    if any(isinstance(obj, IndexOutbox) for obj in session.new):
+        session.info["outbox_rows"] = True
+
+
+def _forget_outbox_rows(session: Session) -> None:
+    session.info.pop("outbox_rows", None)
+
+
+def _flag_committed_outbox(session: Session) -> None:
+    # The search wiring drains the outbox once the request is done (wiki.search).
+    if session.info.pop("outbox_rows", False) and has_app_context():
+        g.search_outbox_committed = True
 
 
 def database(app: Flask | None = None) -> Database:

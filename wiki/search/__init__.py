@@ -92,6 +92,21 @@ def init_app(app: Flask) -> None:
         engine = db.database(app).engine  # share the app's pool
     app.extensions[EXTENSION_KEY] = make_backend(app.config, engine=engine)
 
+    @app.teardown_appcontext
+    def _drain_after_commit(_exc: BaseException | None) -> None:
+        # A request (or CLI command) committed outbox rows: index them now, in
+        # this process, unless a separate indexer process does it. Never waits
+        # on the index lock and never fails the request: rows left behind wait
+        # for the next drain.
+        from flask import g
+
+        if not g.pop("search_outbox_committed", False) or not app.config.get("SEARCH_INLINE_INDEX", True):
+            return
+        try:
+            drain_now(app)
+        except Exception:  # noqa: BLE001 - the outbox row survives; log and move on
+            log.exception("inline search indexing failed; the outbox keeps the rows")
+
 
 def get_backend(app: Flask | None = None) -> SearchBackend:
     """Return the backend of ``app`` (default: the current app)."""

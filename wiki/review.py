@@ -90,6 +90,9 @@ def approve(session: Session, revision_id: int, *, reviewer: Actor, comment: str
     article.stable_revision_id = revision.id
     revisions.after_change(session, article, revision, revisions.load_text(session, revision),
                            readers_changed=True)
+    from wiki import watch  # community hook: tell the authors of the accepted revisions
+    watch.on_review(session, watch.reviewed_revisions(session, article.id, after=seen, upto=revision.id,
+                    status=RevisionStatus.APPROVED), reviewer, comment, approved=True)
     audit.record(session, reviewer.id, "approve", f"revision:{revision.id}", article_id=article.id,
                  comment=comment)
     session.commit()
@@ -140,6 +143,9 @@ def reject(session: Session, revision_id: int, *, reviewer: Actor, comment: str 
                                 seen=article.stable_revision_id, new=revert.id)
         article.latest_revision_id = article.stable_revision_id = revert.id
         revisions.after_change(session, article, revert, stable_text, readers_changed=True)
+        from wiki import watch  # community hook: tell the authors of the rejected revisions
+        watch.on_review(session, watch.reviewed_revisions(session, article.id, after=revert.source_revision_id,
+                        upto=latest.id, status=RevisionStatus.REJECTED), reviewer, comment, approved=False)
         audit.record(session, reviewer.id, "reject", f"revision:{revision.id}", article_id=article.id,
                      comment=comment, revert=revert.id)
         session.commit()

@@ -1,7 +1,7 @@
 """Fixtures for the review-workflow suites: a frozen clock and a cast of invented people.
 
 The clock replaces ``utcnow`` in the modules that stamp times (revisions,
-review, flags, accounts, and models for ``User.is_blocked``), so every
+review, flags, accounts, stats, and models for ``User.is_blocked``), so every
 timestamp a command writes is the one the test set.
 """
 
@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.storage_fixtures import Store, store  # noqa: F401  (fixture)
-from wiki import accounts, flags, models, review, revisions
+from wiki import accounts, flags, models, review, revisions, stats
 from wiki.models import Article, Role, User
 from wiki.permissions import ANONYMOUS
 
@@ -46,7 +46,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     frozen = Clock(START)
-    for module in (models, revisions, review, flags, accounts):
+    for module in (models, revisions, review, flags, accounts, stats):
         monkeypatch.setattr(module, "utcnow", frozen)
     return frozen
 

@@ -379,7 +379,9 @@ def _view(p: TalkPost, actor: Actor, *, see_hidden: bool, now: datetime) -> Post
     )
 
 
-def list_threads(session: Session, article: Article, *, actor: Actor, now: datetime | None = None) -> list[Thread]:
+def list_threads(
+    session: Session, article: Article, *, actor: Actor, now: datetime | None = None
+) -> list[Thread]:
     """The talk page of ``article``: top-level posts oldest first, each with its replies in order.
 
     Hidden posts are shown to readers who may see them (reviewers); for anyone

@@ -75,7 +75,8 @@ def is_watching_ids(session: Session, user_id: int | None, article_id: int) -> b
     """Whether user ``user_id`` watches article ``article_id``."""
     if user_id is None:
         return False
-    return bool(session.scalar(select(exists().where(Watch.user_id == user_id, Watch.article_id == article_id))))
+    query = select(exists().where(Watch.user_id == user_id, Watch.article_id == article_id))
+    return bool(session.scalar(query))
 
 
 def auto_watch(session: Session, user_id: int | None, article_id: int) -> None:
@@ -182,7 +183,7 @@ def on_revision_saved(session: Session, revision: Revision) -> int:
 def reviewed_revisions(
     session: Session, article_id: int, *, after: int | None, upto: int, status: RevisionStatus
 ) -> Sequence[Revision]:
-    """The article's revisions with ids in (``after``, ``upto``] now in ``status``: what one review decided."""
+    """The article's revisions with ids in (``after``, ``upto``] now in ``status``: one review's batch."""
     return session.scalars(
         select(Revision).where(
             Revision.article_id == article_id,
@@ -224,8 +225,9 @@ def on_review(
         message = f"{reviewer_name} {verdict} {edits} to {article.title}"
         if comment:
             message += f": “{_clip(comment, 400)}”"
-        rows.append({"user_id": author_id, "kind": REVIEW, "article_id": rev.article_id, "revision_id": rev.id,
-                     "actor_id": reviewer.id, "message": message[:MAX_MESSAGE], "created_at": now})
+        rows.append({"user_id": author_id, "kind": REVIEW, "article_id": rev.article_id,
+                     "revision_id": rev.id, "actor_id": reviewer.id, "message": message[:MAX_MESSAGE],
+                     "created_at": now})
     if rows:
         session.execute(insert(Notification), rows)
     return len(rows)
@@ -237,7 +239,7 @@ def on_flag_created(session: Session, flag: Flag) -> None:
 
 
 def on_flag_resolved(session: Session, flag: Flag) -> bool:
-    """Tell the reporter (if they had an account) that their report was resolved or dismissed. Does not commit."""
+    """Tell a logged-in reporter that their report was resolved or dismissed. Does not commit."""
     if flag.reporter_id is None or flag.reporter_id == flag.resolved_by_id:
         return False
     reporter = session.get(User, flag.reporter_id)
@@ -263,7 +265,7 @@ def on_flag_resolved(session: Session, flag: Flag) -> bool:
 
 
 def on_reply(session: Session, post: TalkPost, parent: TalkPost) -> bool:
-    """Tell ``parent``'s author that ``post`` replies to it (not when replying to oneself). Does not commit."""
+    """Tell ``parent``'s author that ``post`` replies to it (unless it is their own). Does not commit."""
     if parent.author_id is None or parent.author_id == post.author_id:
         return False
     recipient = session.get(User, parent.author_id)
@@ -339,7 +341,7 @@ def unread_count(session: Session, user: Actor) -> int:
 
 
 def mark_read(session: Session, user: Actor, ids: Iterable[int] | None = None) -> int:
-    """Mark ``user``'s notifications ``ids`` (all of them when None) read; returns how many changed. Commits."""
+    """Mark ``user``'s notifications ``ids`` (all when None) read; return how many changed. Commits."""
     if user.id is None:
         return 0
     wanted = None if ids is None else {int(i) for i in ids}
@@ -349,7 +351,8 @@ def mark_read(session: Session, user: Actor, ids: Iterable[int] | None = None) -
     query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
     if wanted is not None:
         query = query.where(Notification.id.in_(wanted))
-    changed = session.execute(query.values(read_at=utcnow()), execution_options={"synchronize_session": False})
+    changed = session.execute(query.values(read_at=utcnow()),
+                              execution_options={"synchronize_session": False})
     session.commit()
     return changed.rowcount
 
@@ -379,7 +382,8 @@ def parse_smtp_url(url: str) -> SmtpSettings:
         port = parts.port or (465 if ssl else 25)
     except ValueError:
         raise InvalidInput("WIKI_SMTP_URL has a bad port number.") from None
-    starttls = any(p.lower() in ("starttls=1", "starttls=true", "starttls=yes") for p in parts.query.split("&"))
+    starttls = any(p.lower() in ("starttls=1", "starttls=true", "starttls=yes")
+                   for p in parts.query.split("&"))
     return SmtpSettings(
         host=parts.hostname, port=port, ssl=ssl, starttls=starttls and not ssl,
         username=unquote(parts.username) if parts.username else None,
@@ -474,7 +478,8 @@ def deliver_pending(
                 user = session.get(User, user_id)
                 wanted = set(note_ids)
                 items = [i for i in list_notifications(session, user, limit=500) if i.id in wanted]
-                message = _compose(user.email, items, mail_from=mail_from, site_url=site_url, site_name=site_name)
+                message = _compose(user.email, items, mail_from=mail_from, site_url=site_url,
+                                   site_name=site_name)
                 try:
                     smtp.send_message(message)
                 except smtplib.SMTPException as exc:

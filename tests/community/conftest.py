@@ -36,7 +36,8 @@ class Cast:
     def session(self):
         return self.store.session
 
-    def edit(self, author: User, text: str, summary: str = "edit", article: Article | None = None) -> Revision:
+    def edit(self, author: User, text: str, summary: str = "edit",
+             article: Article | None = None) -> Revision:
         """Save ``text`` as the latest text of the article (the cast's unless told) by ``author``."""
         target = article or self.article
         return revisions.save_edit(self.session, target.id, text, summary=summary, author=author,
@@ -48,7 +49,7 @@ class Cast:
 
 
 @pytest.fixture
-def cast(store: Store) -> Cast:
+def cast(store: Store) -> Cast:  # noqa: F811  (the fixture imported above)
     reviewer = store.user("rosa", Role.REVIEWER)
     return Cast(
         store=store,

@@ -18,7 +18,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-WIDTH, HEIGHT = 640, 300
+WIDTH, HEIGHT, EMPTY_HEIGHT = 640, 300, 80
 LEFT, RIGHT, TOP, BOTTOM = 72, 16, 24, 56
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 # NHS.UK palette: text #212b32 on white; bars #005eb8 (5.9:1, well over the 3:1 graphics need).
@@ -91,36 +91,42 @@ def weekly_bar_chart(
     """Draw one bar per week of ``weeks[i][value_key]`` as an accessible inline SVG.
 
     ``weeks`` are ``stats.summarize``'s entries (each with ``week_start``).
-    Values under keys ending in ``_seconds`` read as durations, others as
+    Values under keys naming ``seconds`` read as durations, others as
     counts, unless ``format_value`` says otherwise; a None value draws no bar.
     With no non-zero value at all the chart says ``empty_message`` instead.
     ``chart_id`` (default from ``value_key``) prefixes the element ids, so
     give each chart on a page its own. Returns ``Markup``: every text in it
     is already escaped, so templates output it as is.
     """
-    fmt = format_value or (format_duration if value_key.endswith("_seconds") else format_count)
-    steps = _DURATION_STEPS if value_key.endswith("_seconds") else _COUNT_STEPS
+    is_duration = "seconds" in value_key.split("_")  # median_seconds_to_review and the like
+    fmt = format_value or (format_duration if is_duration else format_count)
+    steps = _DURATION_STEPS if is_duration else _COUNT_STEPS
     ident = "chart-" + (_ID_CHARS.sub("-", (chart_id or value_key).lower()).strip("-") or "weekly")
     values: list[float | None] = [
         None if week.get(value_key) is None else float(week[value_key]) for week in weeks
     ]
     present = [v for v in values if v is not None]
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" '
-        f'role="img" aria-labelledby="{ident}-title {ident}-desc" font-family="{_text(FONT)}" '
-        f'font-size="13" fill="{TEXT}">',
-        f'<title id="{ident}-title">{_text(title)}</title>',
-    ]
-    if not any(present):
+
+    def opening(height: int) -> list[str]:
+        return [
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" '
+            f'role="img" aria-labelledby="{ident}-title {ident}-desc" font-family="{_text(FONT)}" '
+            f'font-size="13" fill="{TEXT}">',
+            f'<title id="{ident}-title">{_text(title)}</title>',
+        ]
+
+    if not any(present):  # a short box with the message: no empty axes to puzzle over
+        parts = opening(EMPTY_HEIGHT)
         parts.append(f'<desc id="{ident}-desc">{_text(empty_message)}</desc>')
-        parts.append(f'<rect x="0.5" y="0.5" width="{WIDTH - 1}" height="{HEIGHT - 1}" fill="none" '
+        parts.append(f'<rect x="0.5" y="0.5" width="{WIDTH - 1}" height="{EMPTY_HEIGHT - 1}" fill="none" '
                      f'stroke="{GRID}"/>')
-        parts.append(f'<text x="{WIDTH / 2:g}" y="{HEIGHT / 2:g}" text-anchor="middle" '
+        parts.append(f'<text x="{WIDTH / 2:g}" y="{EMPTY_HEIGHT / 2:g}" text-anchor="middle" '
                      f'dominant-baseline="middle" font-size="16">{_text(empty_message)}</text>')
         parts.append("</svg>")
         return Markup("".join(parts))  # noqa: S704 -- every text went through _text()
 
+    parts = opening(HEIGHT)
     top, step = _nice_max(max(present), steps)
     listing = "; ".join(
         f"week of {format_week(week['week_start'])}: {'no data' if value is None else fmt(value)}"

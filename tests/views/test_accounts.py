@@ -122,7 +122,8 @@ def closed_app(tmp_path):
 def test_register_when_closed_is_403(closed_app):
     client = closed_app.test_client()
     assert client.get("/register").status_code == 403
-    response = client.post("/register", data={"username": "newbie", "password": PASSWORD, "confirm": PASSWORD})
+    data = {"username": "newbie", "password": PASSWORD, "confirm": PASSWORD}
+    response = client.post("/register", data=data)
     assert response.status_code == 403
     assert "Registration is closed" in response.get_data(as_text=True)
     assert 'href="/register"' not in client.get("/login").get_data(as_text=True)

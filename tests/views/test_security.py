@@ -162,7 +162,8 @@ def test_error_pages_are_html_with_the_message(client, wiki, url, status, text):
 
 def test_405_page(client):
     response = client.post("/articles")
-    assert response.status_code == 405 and "cannot be done with this address" in response.get_data(as_text=True)
+    assert response.status_code == 405
+    assert "cannot be done with this address" in response.get_data(as_text=True)
 
 
 def test_413_page_for_huge_bodies(client, app, as_user, wiki):

@@ -33,7 +33,8 @@ def categories() -> ResponseReturnValue:
 def category(name: str) -> ResponseReturnValue:
     session = db.session()
     page = params.page_arg()
-    rows, total = articles.list_articles(session, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, category=name)
+    rows, total = articles.list_articles(session, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+                                         category=name)
     if total == 0:
         raise NotFound(f"There is no category called {name!r}.")
     wanted = articles.slugify(name)

@@ -14,12 +14,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from sqlalchemy.orm import Session
 
-from wiki import articles, auth, db, diffing, permissions, revisions
+from wiki import articles, auth, db, permissions, revisions
 from wiki.errors import EditConflict, InvalidInput
 from wiki.forms import RestoreForm, RollbackForm, UndoForm
 from wiki.models import Article, Revision, RevisionStatus
 from wiki.permissions import Action, Actor
-from wiki.views import lookups, params
+from wiki.views import diffview, lookups, params
 
 bp = Blueprint("history", __name__)
 
@@ -62,9 +62,9 @@ def diff(slug: str) -> ResponseReturnValue:
         old_text = revisions.load_text(session, old) if old is not None else ""
         new_text = revisions.load_text(session, new)
         if side:
-            context["rows"] = diffing.side_by_side(old_text, new_text)
+            context["rows"] = diffview.side_by_side(old_text, new_text)
         else:
-            context["diff_html"] = diffing.ops_to_html(diffing.word_diff(old_text, new_text))
+            context["segments"] = diffview.inline(old_text, new_text)
         context["identical"] = old_text == new_text
         context["html"] = revisions.html_for(session, new)[0]
     newer = lookups.find_next_revision(session, new)
@@ -114,7 +114,7 @@ def _diff_to(session: Session, article: Article, old: Revision, actor: Actor) ->
         return {"visible": False}
     old_text, latest_text = revisions.load_text(session, old), revisions.load_text(session, latest)
     return {"visible": True, "identical": old_text == latest_text,
-            "diff_html": diffing.ops_to_html(diffing.word_diff(latest_text, old_text))}
+            "segments": diffview.inline(latest_text, old_text)}
 
 
 # ---------------------------------------------------------------- undo
@@ -136,10 +136,8 @@ def undo(slug: str, rev_id: int) -> ResponseReturnValue:
             return render_template("history/undo.html", conflict=conflict.message, **page), 409
         latest = session.get(Revision, latest_id)
         visible = all(revisions.is_text_visible(r, actor) for r in (target, latest))
-        diff_html = None
-        if visible:
-            diff_html = diffing.ops_to_html(diffing.word_diff(revisions.load_text(session, latest), text))
-        return render_template("history/undo.html", visible=visible, diff_html=diff_html, **page)
+        segments = diffview.inline(revisions.load_text(session, latest), text) if visible else []
+        return render_template("history/undo.html", visible=visible, segments=segments, **page)
     if not form.validate_on_submit():
         return render_template("history/undo.html", visible=False, **page), 400
     try:

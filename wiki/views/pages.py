@@ -16,12 +16,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from sqlalchemy.orm import Session
 
-from wiki import articles, auth, db, diffing, permissions, render, review, revisions
+from wiki import articles, auth, db, permissions, render, review, revisions
 from wiki.errors import Conflict, EditConflict, InvalidInput, NeedsConfirmation, TooLarge
 from wiki.forms import EditForm, NewArticleForm, show_by_field
 from wiki.models import Article, Revision, RevisionStatus
 from wiki.permissions import Action
-from wiki.views import lookups, params
+from wiki.views import diffview, lookups, params
 
 bp = Blueprint("pages", __name__)
 
@@ -151,8 +151,8 @@ def _conflict_page(session: Session, article: Article, form: EditForm) -> str:
     session.refresh(article)
     current_text = revisions.load_text(session, article.latest_revision_id)
     form.base_revision.set(article.latest_revision_id)
-    diff_html = diffing.ops_to_html(diffing.word_diff(current_text, form.text.data or ""))
-    return _edit_page(session, article, form, conflict=True, current_text=current_text, diff_html=diff_html)
+    segments = diffview.inline(current_text, form.text.data or "")
+    return _edit_page(session, article, form, conflict=True, current_text=current_text, segments=segments)
 
 
 def _preview(session: Session, field: Any) -> render.Rendered | None:

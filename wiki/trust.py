@@ -96,7 +96,7 @@ class Badge:
         return f"{self.label}: {self.credential}" if self.credential else self.label
 
 
-def badge(user: User | None, role: Role | None = None) -> Badge | None:
+def badge(user: User | Actor | None, role: Role | None = None) -> Badge | None:
     """The badge for ``user`` acting as ``role`` (default their role now); None for plain editors.
 
     Pass a revision's ``author_role`` to badge it as it was made. The
@@ -105,16 +105,16 @@ def badge(user: User | None, role: Role | None = None) -> Badge | None:
     if user is None:
         return None
     shown = Role(role if role is not None else user.role)
+    if shown < Role.CLINICIAN:  # editors and anonymous visitors: no badge
+        return None
     verified = user.is_verified_clinician
     credential = user.credential if verified else None
     if shown >= Role.ADMIN:
         label = "Admin"
     elif shown >= Role.REVIEWER:
         label = "Reviewer"
-    elif shown >= Role.CLINICIAN:
-        label = "Verified clinician" if verified else "Clinician"
     else:
-        return None
+        label = "Verified clinician" if verified else "Clinician"
     return Badge(role=shown, label=label, credential=credential,
                  verified_at=user.verified_at if verified else None)
 

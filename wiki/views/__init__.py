@@ -128,7 +128,12 @@ def _http_error(exc: HTTPException) -> ResponseReturnValue:
     if isinstance(exc, CSRFError):
         return _error_page(400, "The form expired or was sent from elsewhere.", csrf=True)
     if isinstance(exc, InternalServerError):
-        return _error_page(500, "Something went wrong on our side.")
+        try:
+            return _error_page(500, "Something went wrong on our side.")
+        except Exception:  # the page itself needs the database, which may be what failed
+            current_app.logger.exception("could not render the 500 page")
+            return "Sorry, something went wrong on our side. Try again in a moment.", 500, {
+                "Content-Type": "text/plain; charset=utf-8"}
     return _error_page(status, exc.description or "", error=exc)
 
 

@@ -19,7 +19,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from wiki import ROOT, accounts, auth, content_io, db, revisions, textstore
@@ -65,6 +65,7 @@ def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Create or upgrade the database schema (Alembic); safe to run again."""
     upgrade_schema(current_app)
@@ -72,6 +73,7 @@ def init_db_command() -> None:
 
 
 @click.command("import-content")
+@with_appcontext
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @_fail_cleanly
 def import_content_command(directory: Path | None) -> None:
@@ -117,6 +119,7 @@ class _Null:
 
 
 @click.command("export-content")
+@with_appcontext
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def export_content_command(directory: Path) -> None:
     """Write every article's approved text to DIRECTORY as Markdown with front matter."""
@@ -129,6 +132,7 @@ def export_content_command(directory: Path) -> None:
 
 
 @click.command("fsck")
+@with_appcontext
 def fsck_command() -> None:
     """Rebuild every stored revision and check it against its SHA-256."""
     session = db.session()
@@ -167,6 +171,7 @@ def fsck_command() -> None:
 
 
 @click.command("reindex")
+@with_appcontext
 def reindex_command() -> None:
     """Rebuild the search index from the database (beside the live one, then swapped in)."""
     from wiki import search
@@ -189,6 +194,7 @@ def reindex_command() -> None:
 
 
 @click.command("indexer")
+@with_appcontext
 @click.option("--interval", default=0.5, show_default=True, help="Seconds between outbox checks.")
 def indexer_command(interval: float) -> None:
     """Keep the search index up to date (run one beside many gunicorn workers)."""

@@ -162,6 +162,13 @@ def test_a_body_over_10_mb_is_json_413(api, editor, make_article):
     assert_error(response, 413, "too_large")
 
 
+def test_a_body_over_10_mb_is_413_even_where_the_body_is_not_read(api):
+    data = b"{" + b" " * (11 * 1024 * 1024) + b"}"
+    for path in ("/revisions/1/approve", "/articles"):
+        response = api.post(path, data=data, headers={"Content-Type": "application/json"})
+        assert_error(response, 413, "too_large")
+
+
 def test_an_article_text_over_2_mb_is_413(api, editor, make_article):
     base = make_article("Asthma").latest_revision_id
     response = api.put(

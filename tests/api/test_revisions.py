@@ -128,3 +128,17 @@ def test_recent_changes_finds_the_newest_across_many_articles(api, make_article,
     edit(api, "b2", reviewer, "B2 again\n", ids["B2"])
     changes = api.get("/recent-changes", query={"limit": 3}).get_json()["changes"]
     assert [(c["article"]) for c in changes] == ["b2", "a1", "d4"]
+
+
+def test_recent_changes_hide_suppressed_summaries_from_non_admins(api, make_article, editor, admin):
+    base = make_article("Asthma", "A.\n").latest_revision_id
+    response = api.put(
+        "/articles/asthma",
+        as_=editor,
+        json={"text": "A, B.\n", "summary": "Jane Roe's notes", "base_revision": base},
+    )
+    rev = response.get_json()["revision"]["id"]
+    assert api.post(f"/revisions/{rev}/suppress", as_=admin, json={"reason": "privacy"}).status_code == 200
+    public = api.get("/recent-changes").get_json()["changes"][0]
+    assert public["revision"] == rev and "Jane" not in public["summary"]
+    assert api.get("/recent-changes", as_=admin).get_json()["changes"][0]["summary"] == "Jane Roe's notes"

@@ -22,7 +22,8 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 from flask_limiter.util import get_remote_address
-from werkzeug.exceptions import HTTPException, default_exceptions
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, default_exceptions
 
 from wiki import accounts, auth, db
 from wiki.errors import Unauthorized, WikiError
@@ -62,7 +63,19 @@ def init_app(app: Flask) -> None:
     _install_app_error_handlers(app)
 
 
-# ---------------------------------------------------------------- authentication
+# ---------------------------------------------------------------- request checks
+
+
+@bp.before_request
+def _refuse_large_bodies() -> None:
+    """Refuse a body declared larger than ``MAX_CONTENT_LENGTH`` before anything else looks at the request.
+
+    Flask only refuses such a body when a view reads it; checking here gives
+    every endpoint the same 413, whether or not it would have read the body.
+    """
+    limit = request.max_content_length
+    if limit is not None and request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge()
 
 
 @bp.before_request
@@ -123,7 +136,15 @@ def is_api_request() -> bool:
 
 
 def error_response(exc: BaseException) -> Response:
-    """The JSON answer for ``exc``: ``{"error", "message", **details}`` with its status."""
+    """The JSON answer for ``exc``: ``{"error", "message", **details}`` with its status.
+
+    Also ends the request's transaction: a command that failed half-way may
+    still hold SQLite's write lock, and nothing after an error should wait on it.
+    """
+    try:
+        db.session().rollback()
+    except SQLAlchemyError:  # the database itself failed: the answer below still goes out
+        current_app.logger.warning("rollback after an API error failed", exc_info=True)
     if isinstance(exc, WikiError):
         status, code, message, details = exc.status, exc.code, exc.message, exc.details
         if status >= 500:

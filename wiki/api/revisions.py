@@ -1,4 +1,4 @@
-"""API: single revisions (reading, undo, suppression) and the recent-changes feed.
+"""API: single revisions (reading, undo, suppression) and the recent-changes feed (revisions only).
 
 Thin handlers over ``wiki.revisions``: parse, authorize with the permission
 table, call, present. Suppressed text is shown to admins only. No SQL here.
@@ -6,14 +6,12 @@ table, call, present. Suppressed text is shown to admins only. No SQL here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from flask import request
 
-from wiki import articles, auth, db, permissions, revisions
+from wiki import auth, db, permissions, recent, revisions
 from wiki.api import bp, schemas, write_limited
-from wiki.models import Revision
 from wiki.permissions import Action
 
 
@@ -59,33 +57,19 @@ def suppress_revision(revision_id: int) -> dict[str, Any]:
 
 @bp.get("/recent-changes")
 def recent_changes() -> dict[str, Any]:
-    """The newest revisions across the wiki, newest first."""
+    """The newest revisions across the wiki, newest first (suppressed summaries hidden but for admins)."""
     limit = schemas.query_limit(request.args)
-    return {"changes": [_change_to_json(r) for r in _recent_revisions(limit)]}
+    changes = recent.list_changes(db.session(), limit=limit, kinds=("revision",), viewer=auth.current_actor())
+    return {"changes": [_change_to_json(change) for change in changes]}
 
 
-def _recent_revisions(limit: int) -> Sequence[Revision]:
-    # The newest `limit` revisions all belong to the `limit` most recently
-    # updated articles (each such article's latest revision is at least as new),
-    # so this is exact without a cross-article query in the API layer.
-    # A domain query (revisions.list_recent) would do it in one: asked for in the API report.
-    session = db.session()
-    found = [
-        rev
-        for article in articles.list_recently_updated(session, limit)
-        for rev in revisions.list_revisions(session, article, limit=limit)
-    ]
-    found.sort(key=lambda rev: rev.id, reverse=True)
-    return found[:limit]
-
-
-def _change_to_json(revision: Revision) -> dict[str, Any]:
+def _change_to_json(change: recent.Change) -> dict[str, Any]:
     return {
-        "article": revision.article.slug,
-        "revision": revision.id,
-        "author": schemas.username(revision.author),
-        "created_at": schemas.iso(revision.created_at),
-        "summary": revision.summary,
-        "status": revision.status.value,
-        "size_delta": revision.size_delta,
+        "article": change.article_slug,
+        "revision": change.revision_id,
+        "author": change.user_name,
+        "created_at": schemas.iso(change.created_at),
+        "summary": change.summary,
+        "status": change.status,
+        "size_delta": change.size_delta,
     }

@@ -13,17 +13,18 @@ see an address.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Sequence
-from types import ModuleType
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from wiki import audit, revisions
+from wiki import audit, revisions, watch
 from wiki.errors import Conflict, InvalidInput, NotFound
 from wiki.models import Article, Flag, FlagStatus, Revision, RevisionStatus, Role, utcnow
 from wiki.permissions import Action, Actor, require
+from wiki.talk import RateLimited
 from wiki.transactions import begin_write
 
 MIN_REASON = 3
@@ -31,6 +32,13 @@ MAX_REASON = 2000
 MAX_EXCERPT = 1000
 MAX_NOTE = 2000
 MAX_PAGE = 500
+# (window, most reports in it) per logged-in reporter below reviewer: plenty for a
+# careful reader, too few to flood the reviewers' list.
+REPORTER_LIMITS: tuple[tuple[timedelta, int], ...] = ((timedelta(minutes=1), 3), (timedelta(hours=1), 20))
+# Anonymous visitors cannot be told apart here (the web layer limits them by
+# address too): this caps anonymous reports on one article, a flood guard.
+ANONYMOUS_LIMITS: tuple[tuple[timedelta, int], ...] = ((timedelta(hours=1), 20),)
+RATE_EXEMPT = Role.REVIEWER
 
 
 def _clean_block(
@@ -85,7 +93,34 @@ def parse_status(status: FlagStatus | str | None) -> FlagStatus | None:
                            field="status") from None
 
 
+@contextmanager
+def _unit_of_work(session: Session) -> Iterator[None]:
+    """Start a write transaction; roll it back if anything raises, so no lock outlives an error."""
+    begin_write(session)
+    try:
+        yield
+    except BaseException:
+        session.rollback()
+        raise
+
+
 # ---------------------------------------------------------------- filing
+
+def _check_rate(session: Session, reporter: Actor, article: Article, now: datetime) -> None:
+    if reporter.role >= RATE_EXEMPT:
+        return
+    if reporter.id is None:
+        limits, who = ANONYMOUS_LIMITS, (Flag.reporter_id.is_(None), Flag.article_id == article.id)
+    else:
+        limits, who = REPORTER_LIMITS, (Flag.reporter_id == reporter.id,)
+    for window, most in limits:
+        recent = session.scalar(select(func.count(Flag.id)).where(*who, Flag.created_at > now - window)) or 0
+        if recent >= most:
+            minutes = int(window.total_seconds() // 60)
+            span = "a minute" if minutes == 1 else f"{minutes} minutes"
+            raise RateLimited(f"{most} reports in {span} is the most we take; please try again later.",
+                              retry_after=int(window.total_seconds()))
+
 
 def report(
     session: Session, article: Article, *, reason: str, excerpt: str | None = None, reporter: Actor
@@ -93,34 +128,37 @@ def report(
     """File an inaccuracy report on ``article`` against the revision readers see now. Commits.
 
     Anyone may report, anonymous visitors included; a logged-in reporter starts
-    watching the article (when ``wiki.watch`` is installed) so they hear of the fix.
+    watching the article, so they hear of the fix.
 
     :raises InvalidInput: the reason or the quoted passage is missing or too long.
     :raises Forbidden: the reporter is blocked.
+    :raises RateLimited: too many reports just now (by this user; or, anonymous,
+        on this article); reviewers are exempt.
     """
     reason = clean_reason(reason)
     excerpt = clean_excerpt(excerpt)
     article_id = article.id
-    begin_write(session)
-    article = session.get(Article, article_id, populate_existing=True)
-    if article is None:
-        raise NotFound(f"There is no article {article_id}.")
-    require(reporter, Action.FLAG, article)
-    shown = revisions.readers_revision(session, article)
-    flag = Flag(
-        article_id=article.id,
-        revision_id=shown.id if shown is not None else None,
-        reporter_id=reporter.id,
-        reason=reason,
-        excerpt=excerpt,
-        created_at=utcnow(),
-        status=FlagStatus.OPEN,
-    )
-    session.add(flag)
-    watch = _watch_module()
-    if watch is not None and reporter.id is not None and reporter.role != Role.ANONYMOUS:
-        watch.watch(session, reporter, article)
-    session.commit()
+    with _unit_of_work(session):
+        article = session.get(Article, article_id, populate_existing=True)
+        if article is None:
+            raise NotFound(f"There is no article {article_id}.")
+        require(reporter, Action.FLAG, article)
+        now = utcnow()
+        _check_rate(session, reporter, article, now)
+        shown = revisions.readers_revision(session, article)
+        flag = Flag(
+            article_id=article.id,
+            revision_id=shown.id if shown is not None else None,
+            reporter_id=reporter.id,
+            reason=reason,
+            excerpt=excerpt,
+            created_at=now,
+            status=FlagStatus.OPEN,
+        )
+        session.add(flag)
+        if reporter.id is not None and reporter.role != Role.ANONYMOUS:
+            watch.auto_watch(session, reporter.id, article.id)  # joins this transaction; no commit
+        session.commit()
     return flag
 
 
@@ -190,14 +228,11 @@ def _open_flag_for(session: Session, flag_id: int, actor: Actor) -> tuple[Flag, 
     """Load the flag and its article fresh, check the actor may close it and that it is open."""
     flag = session.get(Flag, flag_id, populate_existing=True)
     if flag is None:
-        session.rollback()
         raise NotFound(f"There is no report {flag_id}.")
     article = session.get(Article, flag.article_id, populate_existing=True)
     require(actor, Action.RESOLVE_FLAG, article)
     if flag.status != FlagStatus.OPEN:
-        status = flag.status.value
-        session.rollback()
-        raise Conflict(f"Report {flag_id} is already {status}.", status=status)
+        raise Conflict(f"Report {flag_id} is already {flag.status.value}.", status=flag.status.value)
     return flag, article
 
 
@@ -223,8 +258,8 @@ def resolve(
     """Close report ``flag_id`` as fixed by ``revision_id``. Commits; audited.
 
     ``revision_id`` None means the article's current stable revision, which
-    must itself be newer than the report. The reporter is told (through
-    ``wiki.watch.on_flag_resolved``, when installed).
+    must itself be newer than the report. A logged-in reporter is told
+    (``watch.on_flag_resolved``, in the same transaction).
 
     :raises NotFound: no such report (or revision).
     :raises Forbidden: the actor is not a reviewer, or is blocked.
@@ -234,42 +269,43 @@ def resolve(
         the stable text predates the report).
     """
     note = _clean_block(note, "note", maximum=MAX_NOTE, what="note")
-    begin_write(session)
-    flag, article = _open_flag_for(session, flag_id, actor)
+    with _unit_of_work(session):
+        flag, article = _open_flag_for(session, flag_id, actor)
+        fix = _fixing_revision(session, flag, article, revision_id)
+        flag.status = FlagStatus.RESOLVED
+        flag.resolved_by_id = actor.id
+        flag.resolved_by_revision_id = fix.id
+        flag.resolved_at = utcnow()
+        flag.resolution_note = note
+        audit.record(session, actor.id, "resolve_flag", f"flag:{flag.id}", article_id=article.id,
+                     revision_id=fix.id, note=note)
+        _tell_reporter(session, flag)
+        session.commit()
+    return flag
+
+
+def _fixing_revision(session: Session, flag: Flag, article: Article, revision_id: int | None) -> Revision:
     if revision_id is None:
         fix = session.get(Revision, article.stable_revision_id) if article.stable_revision_id else None
         if fix is None or not is_fix_for(flag, fix):
-            session.rollback()
             raise InvalidInput("No fix yet: the approved text of this article predates the report. "
                                "Approve a correction first, or name the revision that fixed it.",
                                field="revision")
-    else:
-        fix = session.get(Revision, revision_id)
-        if fix is None or fix.article_id != flag.article_id:
-            session.rollback()
-            raise InvalidInput(f"Revision {revision_id} is not a revision of {article.title}.",
-                               field="revision")
-        if not is_fix_for(flag, fix):
-            session.rollback()
-            raise InvalidInput(f"Revision {revision_id} cannot have fixed this report: it must be an "
-                               "approved revision made after the report.", field="revision")
-    flag.status = FlagStatus.RESOLVED
-    flag.resolved_by_id = actor.id
-    flag.resolved_by_revision_id = fix.id
-    flag.resolved_at = utcnow()
-    flag.resolution_note = note
-    audit.record(session, actor.id, "resolve_flag", f"flag:{flag.id}", article_id=article.id,
-                 revision_id=fix.id, note=note)
-    _tell_reporter(session, flag)
-    session.commit()
-    return flag
+        return fix
+    fix = session.get(Revision, revision_id)
+    if fix is None or fix.article_id != flag.article_id:
+        raise InvalidInput(f"Revision {revision_id} is not a revision of {article.title}.", field="revision")
+    if not is_fix_for(flag, fix):
+        raise InvalidInput(f"Revision {revision_id} cannot have fixed this report: it must be an "
+                           "approved revision made after the report.", field="revision")
+    return fix
 
 
 def dismiss(session: Session, flag_id: int, *, actor: Actor, reason: str) -> Flag:
     """Close report ``flag_id`` without a fix, saying why. Commits; audited.
 
-    The reason is kept as the report's ``resolution_note`` and the reporter is
-    told (through ``wiki.watch.on_flag_resolved``, when installed).
+    The reason is kept as the report's ``resolution_note`` and a logged-in
+    reporter is told (``watch.on_flag_resolved``, in the same transaction).
 
     :raises NotFound: no such report.
     :raises Forbidden: the actor is not a reviewer, or is blocked.
@@ -278,31 +314,21 @@ def dismiss(session: Session, flag_id: int, *, actor: Actor, reason: str) -> Fla
     """
     reason = _clean_block(reason, "reason", maximum=MAX_NOTE, minimum=MIN_REASON, what="reason",
                           too_short="Say why you are dismissing this report: the reporter will see it.")
-    begin_write(session)
-    flag, article = _open_flag_for(session, flag_id, actor)
-    flag.status = FlagStatus.DISMISSED
-    flag.resolved_by_id = actor.id
-    flag.resolved_by_revision_id = None
-    flag.resolved_at = utcnow()
-    flag.resolution_note = reason
-    audit.record(session, actor.id, "dismiss_flag", f"flag:{flag.id}", article_id=article.id, reason=reason)
-    _tell_reporter(session, flag)
-    session.commit()
+    with _unit_of_work(session):
+        flag, article = _open_flag_for(session, flag_id, actor)
+        flag.status = FlagStatus.DISMISSED
+        flag.resolved_by_id = actor.id
+        flag.resolved_by_revision_id = None
+        flag.resolved_at = utcnow()
+        flag.resolution_note = reason
+        audit.record(session, actor.id, "dismiss_flag", f"flag:{flag.id}", article_id=article.id,
+                     reason=reason)
+        _tell_reporter(session, flag)
+        session.commit()
     return flag
 
 
 def _tell_reporter(session: Session, flag: Flag) -> None:
     # Inside the closing transaction, so the notice and the closure land together.
-    watch = _watch_module()
-    if watch is not None and flag.reporter_id is not None and hasattr(watch, "on_flag_resolved"):
+    if flag.reporter_id is not None:
         watch.on_flag_resolved(session, flag)
-
-
-def _watch_module() -> ModuleType | None:
-    """``wiki.watch`` when it is installed, else None (imported late: it may import this module)."""
-    try:
-        return importlib.import_module("wiki.watch")
-    except ModuleNotFoundError as exc:
-        if exc.name != "wiki.watch":
-            raise
-        return None

@@ -64,18 +64,20 @@ def set_protection(session: Session, article: Article, level: Role | str, *, act
     level = parse_protection(level)
     article_id = article.id
     begin_write(session)
-    article = session.get(Article, article_id, populate_existing=True)
-    if article is None:
-        raise NotFound(f"There is no article {article_id}.")
-    require(actor, Action.PROTECT, article)
-    old = Role(article.protection) if article.protection is not None else Role.EDITOR
-    if old == level:
-        session.rollback()
-        return article
-    article.protection = level
-    audit.record(session, actor.id, "protect", f"article:{article.slug}", article_id=article.id,
-                 old=old.label, new=level.label)
-    session.commit()
+    try:
+        article = session.get(Article, article_id, populate_existing=True)
+        if article is None:
+            raise NotFound(f"There is no article {article_id}.")
+        require(actor, Action.PROTECT, article)
+        old = Role(article.protection) if article.protection is not None else Role.EDITOR
+        if old != level:
+            article.protection = level
+            audit.record(session, actor.id, "protect", f"article:{article.slug}", article_id=article.id,
+                         old=old.label, new=level.label)
+        session.commit()
+    except BaseException:
+        session.rollback()  # no write lock outlives a refusal
+        raise
     return article
 
 

@@ -7,30 +7,25 @@ dismissed, and each closed state refusing both.
 from __future__ import annotations
 
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
 from tests.review.conftest import START, TEXT
-from wiki import audit, flags, review
-from wiki.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from wiki.models import AuditEvent, Flag, FlagStatus
+from wiki import audit, flags, review, watch
+from wiki.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized, WikiError
+from wiki.models import AuditEvent, Flag, FlagStatus, Notification
 from wiki.permissions import ANONYMOUS
+from wiki.talk import RateLimited
 
 FIXED = TEXT.replace("within minutes", "within 5 to 10 minutes")
 
 
-@pytest.fixture
-def hooks(monkeypatch):
-    """A stand-in ``wiki.watch`` that records the calls flags makes to it."""
-    calls = []
-    fake = SimpleNamespace(
-        watch=lambda session, user, article: calls.append(("watch", user.id, article.id)),
-        on_flag_resolved=lambda session, flag: calls.append(("on_flag_resolved", flag.id, flag.status)),
-    )
-    monkeypatch.setattr(flags, "_watch_module", lambda: fake)
-    return calls
+def _notices(cast, flag):
+    """The notifications about ``flag``: (recipient id, message)."""
+    cast.session.commit()
+    rows = cast.session.scalars(select(Notification).where(Notification.flag_id == flag.id)).all()
+    return [(row.user_id, row.message) for row in rows]
 
 
 def _report(cast, reporter=ANONYMOUS, reason="The inhaler does not work within minutes.", **kw):
@@ -63,11 +58,14 @@ def test_a_report_on_a_never_reviewed_article_names_its_latest_revision(cast):
     assert flag.revision_id == article.latest_revision_id
 
 
-def test_a_logged_in_reporter_watches_the_article_but_an_anonymous_one_cannot(cast, hooks):
+def test_a_logged_in_reporter_watches_the_article_but_an_anonymous_one_cannot(cast):
+    before = watch.count_watchers(cast.session, cast.article)
     flag = _report(cast, reporter=cast.editor)
     assert flag.reporter_id == cast.editor.id
     _report(cast)
-    assert hooks == [("watch", cast.editor.id, cast.article.id)]
+    _report(cast, reporter=cast.editor)  # watching twice is harmless
+    assert watch.is_watching(cast.session, cast.editor, cast.article)
+    assert watch.count_watchers(cast.session, cast.article) == before + 1
 
 
 @pytest.mark.parametrize(("reason", "excerpt"), [
@@ -125,7 +123,7 @@ def test_get_flag_of_an_unknown_id_is_not_found(cast):
 
 # ---------------------------------------------------------------- resolving
 
-def test_resolving_with_the_fixing_revision_closes_the_report_and_is_audited(cast, clock, hooks):
+def test_resolving_with_the_fixing_revision_closes_the_report_and_is_audited(cast, clock):
     flag = _report(cast, reporter=cast.editor2)
     clock.advance(minutes=30)
     fix = cast.edit(FIXED, cast.editor)
@@ -142,7 +140,9 @@ def test_resolving_with_the_fixing_revision_closes_the_report_and_is_audited(cas
     [row] = _audit_rows(cast, "resolve_flag")
     assert (row.actor_id, row.target) == (cast.reviewer.id, f"flag:{flag.id}")
     assert row.details["revision_id"] == fix.id
-    assert ("on_flag_resolved", flag.id, FlagStatus.RESOLVED) in hooks
+    [(recipient, message)] = _notices(cast, flag)
+    assert recipient == cast.editor2.id
+    assert message.startswith(f"Your report on Asthma was resolved by revision {fix.id}")
 
 
 def test_resolving_without_a_revision_takes_the_stable_one_when_it_is_newer(cast, clock):
@@ -214,7 +214,7 @@ def test_closing_an_unknown_report_is_not_found(cast):
 
 # ---------------------------------------------------------------- dismissing
 
-def test_dismissing_keeps_the_reason_and_is_audited(cast, clock, hooks):
+def test_dismissing_keeps_the_reason_and_is_audited(cast, clock):
     flag = _report(cast, reporter=cast.editor)
     clock.advance(hours=3)
     reason = "  Relievers do act in minutes. "
@@ -226,7 +226,9 @@ def test_dismissing_keeps_the_reason_and_is_audited(cast, clock, hooks):
     assert closed.resolved_at == START + timedelta(hours=3)
     [row] = _audit_rows(cast, "dismiss_flag")
     assert row.details["reason"] == "Relievers do act in minutes."
-    assert ("on_flag_resolved", flag.id, FlagStatus.DISMISSED) in hooks
+    [(recipient, message)] = _notices(cast, flag)
+    assert recipient == cast.editor.id
+    assert "dismissed" in message and "Relievers do act in minutes." in message
 
 
 @pytest.mark.parametrize("reason", ["", "  ", None, "no", "x" * 2001])
@@ -237,10 +239,10 @@ def test_dismissing_needs_a_reason(cast, reason):
     assert flags.get_flag(cast.session, flag.id).status == FlagStatus.OPEN
 
 
-def test_the_reporter_is_not_told_when_there_is_no_reporter(cast, clock, hooks):
+def test_the_reporter_is_not_told_when_there_is_no_reporter(cast, clock):
     flag = _report(cast)
     flags.dismiss(cast.session, flag.id, actor=cast.reviewer, reason="Works as written.")
-    assert hooks == []
+    assert _notices(cast, flag) == []
 
 
 # ---------------------------------------------------------------- closed is final
@@ -285,3 +287,44 @@ def test_reporter_role_does_not_matter_to_a_report(cast):
     for who in (cast.editor, cast.clinician, cast.reviewer, cast.admin):
         assert _report(cast, reporter=who).reporter_id == who.id
     assert flags.count_flags(cast.session) == 4
+
+
+# ---------------------------------------------------------------- flood guards
+
+def test_a_logged_in_reporter_may_file_three_reports_a_minute(cast, clock):
+    for _ in range(3):
+        _report(cast, reporter=cast.editor)
+        clock.advance(seconds=5)
+    with pytest.raises(RateLimited) as limited:
+        _report(cast, reporter=cast.editor)
+    assert limited.value.status == 429 and limited.value.details["retry_after"] == 60
+    _report(cast, reporter=cast.editor2)  # someone else is not held up
+    clock.advance(minutes=1)
+    _report(cast, reporter=cast.editor)
+    assert flags.count_flags(cast.session) == 5
+
+
+def test_anonymous_reports_on_one_article_are_capped_per_hour_and_reviewers_are_exempt(cast, clock):
+    other = cast.store.article("Croup", "Croup is a viral infection.\n", cast.reviewer)
+    for _ in range(flags.ANONYMOUS_LIMITS[0][1]):
+        _report(cast)
+        clock.advance(seconds=30)
+    with pytest.raises(RateLimited):
+        _report(cast)
+    flags.report(cast.session, other, reason="Not always viral.", reporter=ANONYMOUS)
+    for _ in range(5):
+        _report(cast, reporter=cast.reviewer)
+    clock.advance(hours=1)
+    _report(cast)
+
+
+def test_a_refused_command_leaves_no_transaction_open(cast):
+    flag = _report(cast)
+    for attempt in (
+        lambda: flags.resolve(cast.session, flag.id, actor=cast.editor),
+        lambda: flags.resolve(cast.session, flag.id, actor=cast.reviewer),  # no fix yet
+        lambda: flags.dismiss(cast.session, 999, actor=cast.reviewer, reason="Not wrong."),
+    ):
+        with pytest.raises(WikiError):
+            attempt()
+        assert not cast.session.in_transaction()

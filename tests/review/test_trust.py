@@ -72,6 +72,7 @@ def test_only_editor_clinician_and_reviewer_are_protection_levels(cast, level):
 def test_only_admins_protect(cast, who, error):
     with pytest.raises(error):
         trust.set_protection(cast.session, cast.article, Role.CLINICIAN, actor=getattr(cast, who))
+    assert not cast.session.in_transaction()  # the refusal released the write lock
     assert _protect_rows(cast) == []
 
 

@@ -95,6 +95,9 @@ DOI_URL: Final[str] = "https://doi.org/{doi}"
 
 # Tab, newline and carriage return are removed from URLs by browsers wherever they sit.
 _URL_INVISIBLES = re.compile(r"[\t\n\r]")
+# Stricter, for scheme checks: every control character and whitespace.
+_URL_IGNORED = re.compile(r"[\x00-\x20\x7f-\x9f\s]")
+_URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 
 
 def _is_attribute_allowed(tag: str, name: str, value: str) -> bool:
@@ -111,7 +114,20 @@ def _is_attribute_allowed(tag: str, name: str, value: str) -> bool:
         return value == EXTERNAL_REL
     if name == "start":
         return value.isdigit() and len(value) <= 9
+    if name == "href":
+        return _has_allowed_scheme(value)
     return True
+
+
+def _has_allowed_scheme(url: str) -> bool:
+    """Whether ``url`` is relative or http/https/mailto, even if decoded once more.
+
+    bleach and nh3 check the scheme of the attribute as parsed; this also
+    refuses "javascript&colon;..." in case some consumer unescapes twice.
+    """
+    decoded = _URL_IGNORED.sub("", html.unescape(url))
+    match = _URL_SCHEME.match(decoded)
+    return match is None or match.group(1).lower() in ALLOWED_PROTOCOLS
 
 
 def _is_external(href: str) -> bool:
@@ -445,7 +461,7 @@ class _WikiExtension(Extension):
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
         # No images for now: drop the image syntax rather than emit <img> for
-        # the sanitizer to escape, so "![x](y)" reads as "!" and a link.
+        # the sanitizer to escape; "![x](y)" stays as the author typed it.
         for name in ("image_link", "image_reference", "short_image_ref"):
             md.inlinePatterns.deregister(name, strict=False)
         # Same names and priorities as Python-Markdown's own link processors.

@@ -19,7 +19,7 @@ from wiki import audit
 from wiki.errors import Conflict, InvalidInput
 from wiki.models import Article, ArticleCategory, Revision, RevisionKind, RevisionStatus, Role, utcnow
 from wiki.permissions import Action, Actor, require
-from wiki.transactions import begin_write
+from wiki.transactions import begin_write, command
 
 MAX_COMMENT = 2000
 
@@ -59,6 +59,7 @@ def _clean_comment(comment: str | None, *, required: bool) -> str | None:
     return comment or None
 
 
+@command
 def approve(session: Session, revision_id: int, *, reviewer: Actor, comment: str | None = None) -> Revision:
     """Make ``revision_id`` the stable version, accepting the pending revisions before it. Commits.
 
@@ -99,6 +100,7 @@ def approve(session: Session, revision_id: int, *, reviewer: Actor, comment: str
     return revision
 
 
+@command
 def reject(session: Session, revision_id: int, *, reviewer: Actor, comment: str | None) -> Revision:
     """Reject the pending changes up to ``revision_id`` and return the latest text to the stable one.
 

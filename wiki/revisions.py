@@ -47,7 +47,7 @@ from wiki.models import (
     utcnow,
 )
 from wiki.permissions import Action, Actor, can, require
-from wiki.transactions import begin_write
+from wiki.transactions import begin_write, command
 
 MAX_RACE_RETRIES = 20
 MAX_SUMMARY = 500
@@ -242,6 +242,7 @@ def link_checker(session: Session) -> Callable[[str], bool]:
     return link_exists
 
 
+@command
 def save_edit(
     session: Session,
     article_id: int,
@@ -310,9 +311,10 @@ def save_edit(
         session.commit()
         return SaveResult(revision, merged=merged, warnings=warnings)
     raise EditConflict("The article kept changing while saving; reload it and try again.",
-                       current_revision=article_id)
+                       current_revision=_fresh_article(session, article_id).latest_revision_id)
 
 
+@command
 def create_article(
     session: Session,
     title: str,
@@ -578,6 +580,7 @@ def rerender_linkers(session: Session, slugs: set[str]) -> int:
 
 # ---------------------------------------------------------------- restore, undo, rollback
 
+@command
 def restore(
     session: Session, article: Article, revision_id: int, *, author: Actor, summary: str = "",
     policy: EditPolicy = DEFAULT_POLICY,
@@ -613,6 +616,7 @@ def undo_text(session: Session, revision: Revision) -> tuple[str, int]:
     return text, article.latest_revision_id
 
 
+@command
 def undo(
     session: Session, revision_id: int, *, author: Actor, summary: str = "", policy: EditPolicy = DEFAULT_POLICY
 ) -> SaveResult:
@@ -630,6 +634,7 @@ def undo(
                      kind=RevisionKind.UNDO, source_revision_id=revision.id, action=Action.UNDO)
 
 
+@command
 def rollback(
     session: Session, article: Article, *, author: Actor, summary: str = "", policy: EditPolicy = DEFAULT_POLICY
 ) -> SaveResult:
@@ -670,6 +675,7 @@ def iter_history(session: Session, article: Article, batch: int = 100) -> Iterat
         before = page[-1].id
 
 
+@command
 def suppress(session: Session, revision_id: int, *, reason: str, actor: Actor) -> Revision:
     """Hide a revision's text from everyone but admins; the history row stays. Commits.
 

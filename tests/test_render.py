@@ -241,7 +241,8 @@ def test_no_front_matter_gives_empty_front_matter() -> None:
     assert render.render("text", link_exists=exists).front_matter == articles.FrontMatter()
 
 
-@pytest.mark.parametrize("text", ["---\naliases: [unclosed\n---\nx", "---\n- a list\n---\nx"])
+@pytest.mark.parametrize("text", ["---\naliases: [unclosed\n---\nx", "---\n- a list\n---\nx",
+                                  "---\na: " + "[" * 3000 + "\n---\nx"])
 def test_invalid_front_matter_is_refused(text: str) -> None:
     with pytest.raises(InvalidInput):
         render.render(text, link_exists=exists)

@@ -573,7 +573,10 @@ def render(text: str, *, link_exists: Callable[[str], bool],
 
     :raises InvalidInput: the front matter is not valid.
     """
-    front_matter, body = articles.split_front_matter(text)
+    try:
+        front_matter, body = articles.split_front_matter(text)
+    except RecursionError as exc:  # PyYAML's composer recurses once per nesting level
+        raise InvalidInput("The front matter is nested too deeply.", field="text") from exc
     ext = _WikiExtension(link_exists=link_exists, article_url=article_url, new_url=new_url)
     body_html, toc = _convert(body, ext)
     return Rendered(sanitize(body_html), sanitize(toc) if toc else "", frozenset(ext.links), front_matter)

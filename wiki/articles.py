@@ -84,6 +84,8 @@ def split_front_matter(text: str) -> tuple[FrontMatter, str]:
         return FrontMatter(), text or ""
     try:
         data = yaml.safe_load(match.group(1))
+    except RecursionError:
+        raise InvalidInput("The front matter is nested too deeply.", field="text") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark is not None else ""

@@ -27,9 +27,6 @@ def prepare(app) -> None:
             counts = cli.import_files(files)
             print(f"Imported {counts['created']} articles from {app.config['CONTENT_DIR']}.")
         search.catch_up_now(app)
-    # Demo server, one process: a change whose in-request indexing found the
-    # lock busy is still searchable within a second.
-    search.start_background_indexer(app)
 
 
 def main(argv: list[str] | None = None) -> None:

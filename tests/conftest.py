@@ -66,7 +66,7 @@ def make_config(tmp_path: Path, **overrides: object) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "PASSWORD_HASH_METHOD": FAST_HASH,
-        "SEARCH_INLINE_INDEX": True,
+        "SEARCH_INLINE_INDEX": "sync",  # index before the request ends: tests search right after saving
     }
     config.update(overrides)
     return config

@@ -92,20 +92,62 @@ def init_app(app: Flask) -> None:
         engine = db.database(app).engine  # share the app's pool
     app.extensions[EXTENSION_KEY] = make_backend(app.config, engine=engine)
 
+    drainer = _Drainer(app)
+    app.extensions[EXTENSION_KEY + ".drainer"] = drainer
+
     @app.teardown_appcontext
     def _drain_after_commit(_exc: BaseException | None) -> None:
-        # A request (or CLI command) committed outbox rows: index them now, in
-        # this process, unless a separate indexer process does it. Never waits
-        # on the index lock and never fails the request: rows left behind wait
-        # for the next drain.
+        # A request (or CLI command) committed outbox rows. SEARCH_INLINE_INDEX:
+        # True wakes this process's drain thread (the response is not held up
+        # by the index; the change is searchable a moment later); "sync" drains
+        # here before the request ends (tests); False leaves it to a separate
+        # `flask --app wiki indexer` process. Never fails the request: rows
+        # left behind wait for the next drain.
         from flask import g
 
-        if not g.pop("search_outbox_committed", False) or not app.config.get("SEARCH_INLINE_INDEX", True):
+        if not g.pop("search_outbox_committed", False):
             return
-        try:
-            drain_now(app)
-        except Exception:  # noqa: BLE001 - the outbox row survives; log and move on
-            log.exception("inline search indexing failed; the outbox keeps the rows")
+        mode = app.config.get("SEARCH_INLINE_INDEX", True)
+        if mode == "sync":
+            try:
+                drain_now(app)
+            except Exception:  # noqa: BLE001 - the outbox row survives; log and move on
+                log.exception("inline search indexing failed; the outbox keeps the rows")
+        elif mode:
+            drainer.wake()
+
+
+class _Drainer:
+    """One daemon thread per process that drains the outbox when woken, and every second while alive.
+
+    Started on the first commit that needs it (so after gunicorn forks, never
+    in processes that never write). It never waits on the index lock: when
+    another process holds it, the rows wait for the next round.
+    """
+
+    POLL_SECONDS = 1.0
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+        self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="search-drain", daemon=True)
+                self._thread.start()
+        self._event.set()
+
+    def _run(self) -> None:
+        while True:
+            self._event.wait(timeout=self.POLL_SECONDS)
+            self._event.clear()
+            try:
+                drain_now(self._app)
+            except Exception:  # noqa: BLE001 - keep the thread alive; the rows stay in the outbox
+                log.exception("background search indexing failed; will retry")
 
 
 def get_backend(app: Flask | None = None) -> SearchBackend:

@@ -1,7 +1,7 @@
 """The embedded search backend: a Whoosh index in a directory of the instance.
 
 Owns the schema, query building (fields, boosts, phrases, ICD-10 codes,
-spelling correction), highlighting, facets, suggestions, and the on-disk
+spelling correction), snippets, facets, suggestions, and the on-disk
 layout that lets ``rebuild`` swap a fresh index in atomically:
 
     <index_dir>/live            symlink to the generation readers use
@@ -25,17 +25,16 @@ import re
 import shutil
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from whoosh import highlight
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.analysis import (
     STOP_WORDS,
     CharsetFilter,
-    CommaSeparatedTokenizer,
     LowercaseFilter,
     NgramFilter,
     RegexTokenizer,
@@ -45,7 +44,7 @@ from whoosh.analysis import (
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, FieldType, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Existence
-from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
+from whoosh.qparser import MultifieldParser, OrGroup, plugins
 from whoosh.reading import TermNotFound
 from whoosh.support.charset import accent_map
 from whoosh.util.filelock import try_for
@@ -80,8 +79,9 @@ DEFAULT_LOCK_TIMEOUT = 0.5
 REBUILD_LOCK_TIMEOUT = 30.0
 MAX_LIMIT = 200
 MAX_OFFSET = 10_000
-NGRAM_MAX = 24
-NAME_PREFIX_MAX = 40
+NGRAM_MAX = 15  # longer prefixes are checked against the stored names
+TERM_CACHE_SIZE = 4096
+SCAN_CHARS = 20_000  # how far into a body a snippet looks for matches
 TEXT_FIELDS = ("title", "aliases", "cats_text", "body")
 FIELD_BOOSTS = {"title": TITLE_BOOST, "aliases": ALIAS_BOOST, "cats_text": CATEGORY_BOOST, "body": BODY_BOOST}
 PHRASE_BONUS = 1.5
@@ -99,31 +99,38 @@ def _plain() -> object:
 # Stemmed, accent-folded words, single characters kept so "type 1" and
 # "type 2" stay different.
 STEMMED = _plain() | StopFilter(stoplist=STOPLIST, minsize=1) | StemFilter(cachesize=100_000)
-# Unstemmed words, the vocabulary "did you mean" draws from.
+# Unstemmed words of titles, aliases and categories: the vocabulary "did
+# you mean" draws from. Body words are left out on purpose: they would double
+# the postings written per article, and readers misspell the names of
+# conditions far more than anything else.
 SPELLING = _plain() | StopFilter(stoplist=STOPLIST, minsize=3)
 # Edge n-grams of every word of a title or alias, for autocomplete.
 WORD_PREFIXES = _plain() | NgramFilter(1, NGRAM_MAX, at="start")
-# Edge n-grams of whole names ("heart attack" → "h", "he", … "heart attack").
-NAME_PREFIXES = CommaSeparatedTokenizer() | NgramFilter(1, NAME_PREFIX_MAX, at="start")
 PLAIN = _plain()
 
 
 def make_schema() -> Schema:
-    """Return the schema of a Whoosh search index."""
+    """Return the schema of a Whoosh search index.
+
+    Every field with postings is ``scorable`` (has a length column) even where
+    scores do not matter: while writing a segment Whoosh looks up each
+    posting's field length, and for a field without the column that lookup is
+    a filesystem ``stat`` per posting, which made indexing several times slower.
+    """
     return Schema(
         id=ID(unique=True, stored=True, sortable=True),
         slug=STORED(),
         title=TEXT(analyzer=STEMMED, stored=True),
         aliases=TEXT(analyzer=STEMMED, stored=True),  # one alias per line
-        names_exact=KEYWORD(commas=True, lowercase=False),  # name_key of title and each alias
-        name_start=FieldType(Existence(), NAME_PREFIXES),
-        title_ngram=FieldType(Existence(), WORD_PREFIXES),
-        alias_ngram=FieldType(Existence(), WORD_PREFIXES),
-        icd10=KEYWORD(commas=True, lowercase=True, stored=True),
-        categories=KEYWORD(commas=True, lowercase=False, stored=True, scorable=False),
+        names_exact=KEYWORD(commas=True, lowercase=False, scorable=True),  # name_key of title and each alias
+        first_ngram=FieldType(Existence(), WORD_PREFIXES, scorable=True),  # first word of each name
+        title_ngram=FieldType(Existence(), WORD_PREFIXES, scorable=True),
+        alias_ngram=FieldType(Existence(), WORD_PREFIXES, scorable=True),
+        icd10=KEYWORD(commas=True, lowercase=True, stored=True, scorable=True),
+        categories=KEYWORD(commas=True, lowercase=False, stored=True, scorable=True),
         cats_text=TEXT(analyzer=STEMMED),
         body=TEXT(analyzer=STEMMED, stored=True),
-        spell=FieldType(Existence(), SPELLING),
+        spell=FieldType(Existence(), SPELLING, scorable=True),
     )
 
 
@@ -135,34 +142,22 @@ def _fields(doc: SearchDocument) -> dict[str, str]:
         "title": doc.title,
         "aliases": "\n".join(doc.aliases),
         "names_exact": ",".join(key for key in map(name_key, names) if key),
-        "name_start": ",".join(key for key in map(name_key, names) if key),
+        "first_ngram": "\n".join(name.split()[0] for name in names if name.split()),
         "title_ngram": doc.title,
         "alias_ngram": "\n".join(doc.aliases),
         "icd10": ",".join(code.strip() for code in doc.icd10 if code.strip()),
         "categories": ",".join(cat.replace(",", " ").strip() for cat in doc.categories if cat.strip()),
         "cats_text": "\n".join(doc.categories),
         "body": doc.body,
-        "spell": "\n".join([*names, doc.body]),
+        "spell": "\n".join([*names, *doc.categories]),
     }
 
 
-class _MarkFormatter(highlight.Formatter):
-    """Escape the article text; wrap each match in <mark>. Nothing else is HTML."""
-
-    between = " … "
-
-    def _text(self, text: str) -> str:
-        return html.escape(text)
-
-    def format_token(self, text: str, token: object, replace: bool = False) -> str:
-        return "<mark>" + html.escape(highlight.get_text(text, token, replace)) + "</mark>"
-
-
-def _make_parser(schema: Schema, *, syntax: bool, group: type = OrGroup) -> MultifieldParser:
-    # Whoosh's scaled OrGroup (coordination bonus) scores one-word queries 0
-    # once the words are spread over several fields, so "all words" is
-    # favoured by an extra AND clause instead (see ``_compose``).
-    parser = MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=FIELD_BOOSTS, group=group)
+def _make_parser(schema: Schema, *, syntax: bool) -> MultifieldParser:
+    # Any word may match; BM25 sums the words' scores, so articles with all
+    # of them come first. (Whoosh's scaled OrGroup, the usual "coordination
+    # bonus", scores one-word queries 0 once they spread over several fields.)
+    parser = MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=FIELD_BOOSTS, group=OrGroup)
     # Readers type words, quotes and brackets, not Whoosh's field, wildcard,
     # range or boost syntax; "title:x" or "a*" are searched as the words.
     unwanted = [
@@ -190,6 +185,32 @@ class _Local:
     searcher: object = None
     category_docs: dict[str, set[int]] | None = None
     reader_key: object = None
+    terms: OrderedDict = field(default_factory=OrderedDict)
+    deleted: frozenset[int] | None = None
+
+    def reset(self, reader) -> None:
+        self.reader_key, self.category_docs, self.deleted = reader, None, None
+        self.terms.clear()
+
+    def term_docs(self, reader, fieldname: str, text: str) -> frozenset[int]:
+        """Return the live documents holding a term, remembered until the index changes."""
+        key = (fieldname, text)
+        docs = self.terms.get(key)
+        if docs is not None:
+            self.terms.move_to_end(key)
+            return docs
+        try:
+            docs = frozenset(reader.postings(fieldname, text).all_ids())
+        except TermNotFound:
+            docs = frozenset()
+        if docs and reader.has_deletions():
+            if self.deleted is None:
+                self.deleted = frozenset(range(reader.doc_count_all())) - frozenset(reader.all_doc_ids())
+            docs = docs - self.deleted
+        self.terms[key] = docs
+        if len(self.terms) > TERM_CACHE_SIZE:
+            self.terms.popitem(last=False)
+        return docs
 
 
 @dataclass
@@ -207,8 +228,6 @@ class WhooshBackend:
         self.schema = make_schema()
         self._parser = _make_parser(self.schema, syntax=True)
         self._plain_parser = _make_parser(self.schema, syntax=False)
-        self._all_parser = _make_parser(self.schema, syntax=True, group=AndGroup)
-        self._all_plain_parser = _make_parser(self.schema, syntax=False, group=AndGroup)
         self._live = os.path.join(self.index_dir, LIVE)
         self._ensure_live()
 
@@ -367,7 +386,7 @@ class WhooshBackend:
             local.real, local.generation = real, local.searcher.reader().generation()
         reader = local.searcher.reader()
         if local.reader_key is not reader:
-            local.reader_key, local.category_docs = reader, None
+            local.reset(reader)
         yield local.searcher, local
 
     def indexed_ids(self) -> set[int]:
@@ -409,14 +428,16 @@ class WhooshBackend:
                 q = corrected if q is None else wq.Or([q, corrected])
         if q is None:
             return ResultPage(query=text, total=0, suggestion=suggestion)
+        # One flat OR: Whoosh runs a nested one several times slower.
+        q = q.normalize()
         try:
-            matched = set(searcher.docs_for_query(q))
+            matched = self._docset(searcher, local, q)
         except Exception:
             # Syntax that parsed but cannot run: fall back to the bare words.
             q = self._compose(reader, suggestion or text, syntax=False)
             if q is None:
                 return ResultPage(query=text, total=0, suggestion=suggestion)
-            matched = set(searcher.docs_for_query(q))
+            matched = self._docset(searcher, local, q)
         categories = self._category_docs(reader, local)
         facets = {name: n for name, docs in categories.items() if (n := len(matched & docs))}
         allowed: set[int] | None = None
@@ -426,43 +447,69 @@ class WhooshBackend:
             for name, docs in categories.items():
                 if name.casefold() == wanted:
                     allowed |= docs
-            matched &= allowed
-        total = len(matched)
-        page = ResultPage(query=text, total=total, suggestion=suggestion, facets=facets)
-        if limit == 0 or offset >= total:
+            matched = matched & allowed
+        page = ResultPage(query=text, total=len(matched), suggestion=suggestion, facets=facets)
+        if limit == 0 or offset >= page.total:
             return page
-        results = searcher.search(q, limit=offset + limit, filter=allowed, terms=False)
-        results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-        results.formatter = _MarkFormatter()
-        for hit in results[offset : offset + limit]:
+        # The total above came from cached per-term sets; only the page is scored.
+        scored = q
+        if any(isinstance(sub, wq.Phrase) for sub in q.children()) or isinstance(q, wq.Phrase):
+            # Checking word positions again for every candidate costs more
+            # than the search: score the phrase as its words, among the
+            # documents already known to hold it.
+            scored = _relax_phrases(q)
+            allowed = matched
+        hits = list(searcher.search(scored, limit=offset + limit, filter=allowed, terms=False))[offset:]
+        stems = {text for field, text in q.iter_all_terms() if field == "body"}
+        for hit in hits[:limit]:
             stored = hit.fields()
             body = stored.get("body", "")
-            try:
-                snippet = hit.highlights("body", text=body, top=2)
-            except Exception:  # highlighting is a nicety; never lose the hit over it
-                snippet = ""
             page.hits.append(
                 Hit(
                     slug=stored["slug"],
                     title=stored["title"],
                     score=float(hit.score),
-                    snippet=snippet or plain_snippet(body),
+                    snippet=snippet(body, stems),
                 )
             )
         return page
+
+    def _docset(self, searcher, local: _Local, q: wq.Query) -> set[int] | frozenset[int]:
+        """Return the documents matching ``q``, from cached per-term sets where the tree allows.
+
+        Or and And of terms (what the parser mostly builds) are set unions and
+        intersections; anything else (phrases, negations) asks Whoosh.
+        """
+        if isinstance(q, wq.Term):
+            return local.term_docs(searcher.reader(), q.fieldname, q.text)
+        if type(q) is wq.Or and not q.minmatch:
+            out: set[int] = set()
+            for sub in q.subqueries:
+                out |= self._docset(searcher, local, sub)
+            return out
+        if type(q) is wq.And:
+            sets = sorted((self._docset(searcher, local, sub) for sub in q.subqueries), key=len)
+            return set(sets[0]).intersection(*sets[1:]) if sets else set()
+        if q is wq.NullQuery:
+            return set()
+        key = ("query", repr(q))
+        docs = local.terms.get(key)
+        if docs is None:
+            docs = local.terms[key] = frozenset(searcher.docs_for_query(q))
+        return docs
 
     def _category_docs(self, reader, local: _Local) -> dict[str, set[int]]:
         if local.category_docs is None:
             docs: dict[str, set[int]] = {}
             for term in reader.lexicon("categories"):
                 name = term.decode("utf-8") if isinstance(term, bytes) else term
-                docs[name] = set(reader.postings("categories", term).all_ids())
+                docs[name] = set(local.term_docs(reader, "categories", name))
             local.category_docs = docs
         return local.category_docs
 
     def _compose(self, reader, text: str, *, syntax: bool) -> wq.Query | None:
-        """Return the query for ``text``: any of its words, with bonuses for all of them,
-        for the words as a phrase in a title or alias, for a whole name, and for ICD-10 codes."""
+        """Return the query for ``text``: any of its words, with bonuses for the words as a
+        phrase in a title or alias, for a whole name, and for ICD-10 codes."""
         parts: list[wq.Query] = []
         parser = self._parser if syntax else self._plain_parser
         try:
@@ -472,18 +519,23 @@ class WhooshBackend:
             syntax = False
         if main is not None and main is not wq.NullQuery:
             parts.append(main)
+        parts.extend(self._bonus_parts(reader, text))
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+    def _bonus_parts(self, reader, text: str) -> list[wq.Query]:
+        """Return the clauses that lift whole names, names with every word, and ICD-10 codes."""
+        parts: list[wq.Query] = []
         stems = [token.text for token in STEMMED(text.replace('"', " "))]
-        if len(stems) >= 2 and parts:
-            try:
-                every = (self._all_parser if syntax else self._all_plain_parser).parse(text)
-            except Exception:
-                every = None
-            if every is not None and every is not wq.NullQuery:
-                parts.append(every)
         if 2 <= len(stems) <= 6:
-            # Unquoted "heart attack" still prefers articles named so.
-            parts.append(wq.Phrase("title", stems, boost=TITLE_BOOST * PHRASE_BONUS))
-            parts.append(wq.Phrase("aliases", stems, boost=ALIAS_BOOST * PHRASE_BONUS))
+            # Unquoted "motor neurone" still prefers articles named with all
+            # the words. (AND rather than a phrase: a phrase clause would make
+            # Whoosh check positions for every candidate of every query.)
+            parts.append(wq.And([wq.Term("title", stem) for stem in stems], boost=TITLE_BOOST * PHRASE_BONUS))
+            parts.append(
+                wq.And([wq.Term("aliases", stem) for stem in stems], boost=ALIAS_BOOST * PHRASE_BONUS)
+            )
         key = name_key(text)
         if key:
             parts.append(wq.Term("names_exact", key, boost=EXACT_NAME_BOOST))
@@ -496,25 +548,28 @@ class WhooshBackend:
                 parts.append(wq.Term("icd10", sub, boost=ICD10_BOOST * 0.75))
             if "." in code:
                 parts.append(wq.Term("icd10", code.split(".")[0], boost=ICD10_BOOST * 0.5))  # E11.9 → E11
-        if not parts:
-            return None
-        return parts[0] if len(parts) == 1 else wq.Or(parts)
+        return parts
 
     def _correct(self, reader, text: str) -> str | None:
         """Return ``text`` with words the index has never seen replaced by their nearest indexed word."""
         replacements: dict[str, str] = {}
         for word in misspelling_candidates(text):
-            if not _is_live_word(reader, word):
-                nearest = self._nearest(reader, word)
-                if nearest:
-                    replacements[word] = nearest
+            if _is_live_word(reader, word):
+                continue
+            # The vocabulary offered is the names'. A word whose stem the
+            # bodies hold may still be a typo of a name ("migrane" shares a
+            # stem with "migrans"), but only one edit away.
+            in_bodies = reader.doc_frequency("body", _stem(word)) > 0
+            nearest = self._nearest(reader, word, max_distance=1 if in_bodies else 2)
+            if nearest:
+                replacements[word] = nearest
         return apply_corrections(text, replacements)
 
-    def _nearest(self, reader, word: str) -> str | None:
+    def _nearest(self, reader, word: str, max_distance: int = 2) -> str | None:
         # One edit for short words, two for longer; the first letter is
         # trusted on multi-segment readers, where the search is not automaton-driven.
         prefix = 0 if reader.is_atomic() else 1
-        for distance in (1, 2) if len(word) > 5 else (1,):
+        for distance in (1, 2) if len(word) > 5 and max_distance > 1 else (1,):
             scored = []
             for candidate in reader.terms_within("spell", word, distance, prefix=prefix):
                 if isinstance(candidate, bytes):
@@ -533,13 +588,13 @@ class WhooshBackend:
         if not words or limit == 0:
             return []
         grams = [word[:NGRAM_MAX] for word in words]
-        key = name_key(text)[:NAME_PREFIX_MAX]
+        key = name_key(text)
         parts = [
             wq.And([wq.Term("title_ngram", gram) for gram in grams], boost=2.0),
             wq.And([wq.Term("alias_ngram", gram) for gram in grams]),
+            # names that start with the first word typed come first
+            wq.Term("first_ngram", grams[0], boost=3.0),
         ]
-        if key:
-            parts.append(wq.Term("name_start", key, boost=4.0))
         try:
             with self._searcher() as (searcher, _):
                 results = searcher.search(wq.Or(parts), limit=limit * 5, terms=False)
@@ -590,3 +645,63 @@ def _best_name(title: str, aliases: str, words: list[str], key: str) -> tuple[tu
         if best is None or rank < best[0]:
             best = (rank, name, is_alias)
     return best
+
+
+def _relax_phrases(q: wq.Query) -> wq.Query:
+    """Return ``q`` with each phrase replaced by the AND of its words, boost kept."""
+    if isinstance(q, wq.Phrase):
+        return wq.And([wq.Term(q.fieldname, word) for word in q.words], boost=q.boost)
+    if isinstance(q, wq.Or):
+        return wq.Or([_relax_phrases(sub) for sub in q.subqueries], boost=q.boost)
+    return q
+
+
+def _stem(word: str) -> str:
+    tokens = [token.text for token in STEMMED(word)]
+    return tokens[0] if tokens else ""
+
+
+def snippet(body: str, stems: set[str], chars: int = SNIPPET_CHARS) -> str:
+    """Return about ``chars`` of ``body`` around its best run of query words, as safe HTML.
+
+    The text is escaped; each word whose stem is one of ``stems`` is wrapped
+    in <mark>. Whoosh's own highlighter re-analyses every hit's whole body,
+    which cost more than the search itself; this looks only at words that
+    start like a stem (Porter stems are prefixes of their words but for a
+    final y/i) and checks their stem. Falls back to the opening of the body.
+    """
+    if not stems or not body:
+        return plain_snippet(body)
+    alternatives = sorted({re.escape(stem[:-1] if stem.endswith("i") else stem) for stem in stems if stem})
+    pattern = re.compile(r"\b(?:" + "|".join(alternatives) + r")\w*", re.IGNORECASE)
+    matches = []
+    for match in pattern.finditer(body, 0, SCAN_CHARS):
+        if _stem(match.group(0)) in stems:
+            matches.append(match)
+            if len(matches) >= 50:
+                break
+    if not matches:
+        return plain_snippet(body)
+    # The window of ``chars`` holding the most different matched words.
+    best, best_count = 0, 0
+    for i, first in enumerate(matches):
+        words = {m.group(0).lower() for m in matches[i:] if m.end() - first.start() <= chars}
+        if len(words) > best_count:
+            best, best_count = i, len(words)
+    start = max(0, matches[best].start() - chars // 4)
+    if start:
+        space = body.rfind(" ", 0, start)
+        start = space + 1 if space != -1 and start - space < 30 else start
+    end = min(len(body), start + chars)
+    if end < len(body):
+        space = body.rfind(" ", start, end)
+        end = space if space > start + chars // 2 else end
+    out, position = [], start
+    for match in matches:
+        if match.start() >= start and match.end() <= end:
+            out.append(html.escape(body[position : match.start()]))
+            out.append("<mark>" + html.escape(match.group(0)) + "</mark>")
+            position = match.end()
+    out.append(html.escape(body[position:end]))
+    text = " ".join("".join(out).split())
+    return ("… " if start else "") + text + (" …" if end < len(body) else "")

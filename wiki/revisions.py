@@ -271,7 +271,7 @@ def save_edit(
     summary = clean_summary(summary)
     for _ in range(MAX_RACE_RETRIES):
         begin_write(session)
-        article = _fresh_article(session, article_id)
+        article = _fresh_article(session, article_id, lock=True)
         require(author, action, article)
         latest = session.get(Revision, article.latest_revision_id) if article.latest_revision_id else None
         if latest is None:
@@ -374,8 +374,11 @@ def create_article(
     return SaveResult(revision, warnings=warnings)
 
 
-def _fresh_article(session: Session, article_id: int) -> Article:
-    article = session.get(Article, article_id, populate_existing=True)
+def _fresh_article(session: Session, article_id: int, *, lock: bool = False) -> Article:
+    # lock: SELECT ... FOR UPDATE where the database has it (PostgreSQL), so
+    # writers of one article queue instead of all doing the work and all but
+    # one losing the compare-and-swap. SQLite's BEGIN IMMEDIATE already queues.
+    article = session.get(Article, article_id, populate_existing=True, with_for_update=lock or None)
     if article is None:
         raise NotFound(f"There is no article {article_id}.")
     return article

@@ -376,3 +376,13 @@ def test_three_way_never_loses_a_change_when_it_succeeds(case):
         assert line not in merged, f"a deleted line {line!r} came back"
     for line in set(base) & set(ours) & set(theirs):
         assert line in merged, f"an untouched line {line!r} went missing"
+
+
+def test_a_conflict_carries_the_partial_merge_with_theirs_kept_in_conflicts():
+    base = "a\nb\nc\nd\ne\n"
+    ours = "A\nb\nc\nd\nE\n"  # changes a and e
+    theirs = "a\nb\nc\nd\nE2\n"  # changes e differently
+    with pytest.raises(MergeConflict) as info:
+        three_way(base, ours, theirs)
+    assert info.value.partial == "A\nb\nc\nd\nE2\n"
+    assert len(info.value.regions) == 1

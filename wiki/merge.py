@@ -41,11 +41,18 @@ class ConflictRegion:
 
 
 class MergeConflict(Exception):
-    """Both sides changed the same or adjacent lines; ``regions`` says where."""
+    """Both sides changed the same or adjacent lines; ``regions`` says where.
 
-    def __init__(self, message: str, regions: list[ConflictRegion] | None = None) -> None:
+    ``partial`` is the merge with every clean change applied and, in each
+    conflicting region, ``theirs`` kept: what could be done, for a person to
+    finish by hand (never saved as a merge result).
+    """
+
+    def __init__(self, message: str, regions: list[ConflictRegion] | None = None,
+                 partial: str | None = None) -> None:
         super().__init__(message)
         self.regions: list[ConflictRegion] = regions or []
+        self.partial = partial
 
 
 @dataclass
@@ -115,16 +122,16 @@ def three_way(base: str, ours: str, theirs: str) -> str:
                 theirs=_strip_virtual(other, at_end and not theirs_nl, terminator),
             )
         )
+        out.extend(other)  # for ``partial`` only: a conflict is never returned as a result
     out.extend(base_lines[position:])
-
-    if regions:
-        raise MergeConflict(f"{len(regions)} conflicting region(s)", regions)
 
     # Whether the result ends with a newline is itself merged three ways.
     ends_with_newline = theirs_nl if ours_nl == base_nl else ours_nl
     merged = "".join(out)
     if not ends_with_newline and merged:
         merged = merged.removesuffix(terminator) if merged.endswith(terminator) else merged[:-1]
+    if regions:
+        raise MergeConflict(f"{len(regions)} conflicting region(s)", regions, partial=merged)
     return merged
 
 

@@ -610,12 +610,14 @@ def undo_text(session: Session, revision: Revision) -> tuple[str, int]:
     latest_text = load_text(session, article.latest_revision_id)
     try:
         text = merge.three_way(load_text(session, revision), load_text(session, revision.parent_id), latest_text)
-    except merge.MergeConflict:
-        raise EditConflict(
-            f"Revision {revision.id} cannot be undone cleanly: later edits changed the same lines. "
-            "Edit the article by hand instead.",
+    except merge.MergeConflict as exc:
+        conflict = EditConflict(
+            f"Revision {revision.id} cannot be undone cleanly: later edits changed the same lines "
+            f"({len(exc.regions)} place(s)). The parts that could be undone are ready in the edit form.",
             current_revision=article.latest_revision_id,
-        ) from None
+        )
+        conflict.partial_text = exc.partial  # for the edit form; not part of the JSON answer
+        raise conflict from None
     return text, article.latest_revision_id
 
 

@@ -291,3 +291,20 @@ def test_rollback_needs_login(client, three_revisions):
     slug = three_revisions[0]
     response = client.post(f"/wiki/{slug}/rollback")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_undo_that_cannot_apply_cleanly_offers_what_it_could_do_in_the_editor(client, wiki, auth):
+    wiki.user("rosa", role=Role.REVIEWER)
+    wiki.user("erin")
+    wiki.user("eddie")
+    base = "First line.\n\nSecond line.\n\nThird line.\n"
+    wiki.article("Asthma", base, author="rosa")
+    middle = wiki.edit("asthma", base.replace("First", "1st").replace("Third", "3rd"), author="erin")
+    wiki.edit("asthma", base.replace("First", "1st").replace("Third line.", "Third line, revised."), author="eddie")
+    auth.login("eddie")
+    page = client.get(f"/wiki/asthma/undo/{middle}")
+    assert page.status_code == 409
+    html = page.get_data(as_text=True)
+    assert "Open what could be undone in the editor" in html
+    # The clean part (1st -> First) is undone; the conflicting line keeps the current text.
+    assert "First line.\n\nSecond line.\n\nThird line, revised." in html.replace("&#39;", "'")

@@ -133,7 +133,9 @@ def undo(slug: str, rev_id: int) -> ResponseReturnValue:
         try:
             text, latest_id = revisions.undo_text(session, target)
         except EditConflict as conflict:
-            return render_template("history/undo.html", conflict=conflict.message, **page), 409
+            return render_template("history/undo.html", conflict=conflict.message,
+                                   partial_text=getattr(conflict, "partial_text", None),
+                                   latest_id=conflict.details.get("current_revision"), **page), 409
         latest = session.get(Revision, latest_id)
         visible = all(revisions.is_text_visible(r, actor) for r in (target, latest))
         segments = diffview.inline(revisions.load_text(session, latest), text) if visible else []

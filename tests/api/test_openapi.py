@@ -9,8 +9,6 @@ from wiki.api.openapi import DOCUMENT
 
 # Documented (CONTRACT.md) but served by modules still being written elsewhere.
 PENDING = {
-    ("GET", "/search"),
-    ("GET", "/search/suggest"),
     ("POST", "/articles/{}/flags"),
     ("GET", "/flags"),
     ("POST", "/flags/{}/resolve"),

@@ -107,6 +107,15 @@ _CATEGORY = {
     "description": "Only articles in this category (name or slug).",
 }
 
+_SEARCH_Q = {
+    "name": "q",
+    "in": "query",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "What the reader typed; any string (cut at 200 characters). Malformed syntax is "
+    'searched as words; "double quotes" search a phrase; ICD-10 codes match their subcodes.',
+}
+
 _SCHEMAS: dict[str, Any] = {
     "Error": _object(
         {
@@ -648,10 +657,18 @@ _PATHS: dict[str, Any] = {
             "tags": ["search"],
             "summary": "Full-text search over the approved texts.",
             "parameters": [
-                {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}},
-                _LIMIT,
+                _SEARCH_Q,
+                {
+                    **_LIMIT,
+                    "schema": {"type": "integer", "minimum": 0, "default": 20},
+                    "description": "Page size, clamped to 1..100. Negative or non-numeric: 400.",
+                },
                 _OFFSET,
-                _CATEGORY,
+                {
+                    **_CATEGORY,
+                    "description": "Only articles in this category (its name, any case). "
+                    "`total` counts after this filter.",
+                },
             ],
             "responses": {
                 "200": _ok(
@@ -675,16 +692,30 @@ _PATHS: dict[str, Any] = {
             "operationId": "suggest",
             "tags": ["search"],
             "summary": "Titles and aliases starting like q, for autocomplete.",
-            "parameters": [{"name": "q", "in": "query", "required": True, "schema": {"type": "string"}}],
+            "parameters": [
+                _SEARCH_Q,
+                {
+                    "name": "aliases",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string", "enum": ["0", "1"], "default": "0"},
+                    "description": "1: each entry also carries `alias`, "
+                    "the alias that matched (null for a title).",
+                },
+            ],
             "responses": {
                 "200": _ok(
-                    "Suggestions.",
+                    "At most 8 suggestions, whole-name matches first; none for an empty q.",
                     _object(
                         {
                             "suggestions": {
                                 "type": "array",
                                 "items": _object(
-                                    {"slug": {"type": "string"}, "title": {"type": "string"}},
+                                    {
+                                        "slug": {"type": "string"},
+                                        "title": {"type": "string", "description": "The article's title."},
+                                        "alias": _nullable("string", description="Only with aliases=1."),
+                                    },
                                     ["slug", "title"],
                                 ),
                             }

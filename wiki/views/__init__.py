@@ -33,9 +33,9 @@ _JSON_CODES = {400: "invalid_input", 401: "unauthorized", 403: "forbidden", 404:
 
 def init_app(app: Flask) -> None:
     """Register the page blueprints, the template helpers and the error pages."""
-    from wiki.views import accounts, browse, history, pages
+    from wiki.views import accounts, browse, history, pages, search
 
-    for module in (pages, history, browse, accounts):
+    for module in (pages, history, browse, accounts, search):
         app.register_blueprint(module.bp)
     app.context_processor(_template_context)
     app.add_template_filter(format_datetime, "datetime")

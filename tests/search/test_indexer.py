@@ -17,7 +17,7 @@ from wiki import db, review, revisions, search
 from wiki.models import IndexOutbox, Role
 from wiki.search import documents, indexer
 from wiki.search.backend import SearchBackend, SearchDocument
-from wiki.search.postgres_backend import WRITER_LOCK_KEY, PostgresBackend
+from wiki.search.postgres_backend import WRITER_LOCK, WRITER_LOCK_KEY, PostgresBackend
 from wiki.search.whoosh_backend import WhooshBackend
 
 ASTHMA = """---
@@ -48,11 +48,11 @@ def writer_lock_held(backend: SearchBackend) -> Iterator[None]:
     else:
         assert isinstance(backend, PostgresBackend)
         with backend.engine.connect() as conn:
-            conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": WRITER_LOCK_KEY})
+            conn.execute(sa.text(f"SELECT pg_advisory_lock{WRITER_LOCK}"), {"k": WRITER_LOCK_KEY})
             try:
                 yield
             finally:
-                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": WRITER_LOCK_KEY})
+                conn.execute(sa.text(f"SELECT pg_advisory_unlock{WRITER_LOCK}"), {"k": WRITER_LOCK_KEY})
                 conn.commit()
 
 

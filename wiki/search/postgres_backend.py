@@ -75,8 +75,12 @@ SCHEMA_SQL: list[str] = [
         names_exact text[] NOT NULL DEFAULT '{}',
         words text[] NOT NULL DEFAULT '{}',
         body text NOT NULL DEFAULT '',
-        tsv tsvector NOT NULL
+        tsv tsvector NOT NULL,
+        rank_tsv tsvector NOT NULL
     )""",
+    # Keep the ranking vector inline and uncompressed: ranking reads it for
+    # every match, and fetching it from TOAST cost five times the ranking.
+    "ALTER TABLE search_documents ALTER COLUMN rank_tsv SET STORAGE PLAIN",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_tsv ON search_documents USING gin (tsv)",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_names_trgm"
     " ON search_documents USING gin (names gin_trgm_ops)",
@@ -99,8 +103,11 @@ SCHEMA_SQL: list[str] = [
     "CREATE INDEX IF NOT EXISTS ix_search_words_trgm ON search_words USING gin (word gin_trgm_ops)",
 ]
 
-# Any constant will do, as long as nothing else in the database uses it.
+# Any constant will do, as long as nothing else in the database uses it. The
+# writer lock's second key is the schema's hash: advisory locks are
+# database-wide, and wikis (or test runs) in other schemas must not wait on it.
 WRITER_LOCK_KEY = 0x5EA2C1D8
+WRITER_LOCK = "(CAST(:k AS integer), hashtext(current_schema()))"
 SCHEMA_LOCK_KEY = 0x5EA2C1D9
 DEFAULT_LOCK_TIMEOUT_MS = 500
 REBUILD_LOCK_TIMEOUT_MS = 30_000
@@ -117,6 +124,11 @@ EXACT_BONUS = EXACT_NAME_BOOST / TITLE_BOOST
 CODE_BONUS = ICD10_BOOST / TITLE_BOOST
 FUZZY_MIN_CHARS = 5  # trigram matching on shorter keys finds everything ("mi" ~ "migraine")
 FUZZY_WEIGHT = 0.5
+# Ranking reads a small vector (names, categories and the body's opening
+# words) kept inline in the row; the full vector is only searched, through
+# its GIN index. Ranking every match on the full, TOASTed vector was the
+# whole cost of a query for common words.
+LEAD_WORDS = 300
 SUGGEST_THRESHOLD = 0.3
 _START, _STOP = "\x01", "\x02"  # headline markers; control characters never reach the index
 _MARKS = re.compile(f"({_START}|{_STOP})")
@@ -124,85 +136,39 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _KEY_WORDS = re.compile(r"[a-z0-9]+")
 
 # The query's words, any of them, as a tsquery: the lexemes of the folded
-# text OR-ed together ('simple' keeps the already-stemmed lexemes as they are).
-_ANY_WORDS = """coalesce((SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | '))
-    FROM unnest(tsvector_to_array(to_tsvector('english', :plain))) AS lexeme), ''::tsquery)"""
+# text OR-ed together ('simple' keeps the already-stemmed lexemes as they are),
+# and the words as websearch_to_tsquery reads them (all words; "phrases").
+# Computed first so the main statements see constants and can use the indexes.
+_PREPARE_SQL = sa.text("""
+SELECT coalesce((SELECT CAST(to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) AS text)
+                 FROM unnest(tsvector_to_array(to_tsvector('english', :plain))) AS lexeme), '') AS any_q,
+       CAST(websearch_to_tsquery('english', :web) AS text) AS web_q
+""")
 
-_MATCH = """(
-    (NOT :strict AND d.tsv @@ p.any_q) OR d.tsv @@ p.web_q
-    OR d.names_exact && CAST(:keys AS text[])
-    OR d.icd10_all && CAST(:codes AS text[]) OR d.icd10 && CAST(:parents AS text[])
-    OR (:fuzzy AND :key <% d.names)
-)"""
-
-_PARAMS = f"""params AS (
-    SELECT {_ANY_WORDS} AS any_q,
-           websearch_to_tsquery('english', :web) AS web_q,
-           phraseto_tsquery('english', :plain_phrase) AS phrase_q
-)"""
-
-_SCORE = f"""(
-    ts_rank(CAST('{RANK_WEIGHTS}' AS real[]), d.tsv, p.any_q)
-    + ts_rank(CAST('{RANK_WEIGHTS}' AS real[]), d.tsv, p.web_q)
-    + 0.5 * ts_rank(CAST('{RANK_WEIGHTS}' AS real[]), d.tsv, p.phrase_q)
-    + CASE WHEN d.names_exact && CAST(:keys AS text[]) THEN {EXACT_BONUS} ELSE 0 END
-    + CASE WHEN d.icd10 && CAST(:codes AS text[]) THEN {CODE_BONUS} ELSE 0 END
-    + CASE WHEN d.icd10_all && CAST(:codes AS text[]) THEN {CODE_BONUS * 0.75} ELSE 0 END
-    + CASE WHEN d.icd10 && CAST(:parents AS text[]) THEN {CODE_BONUS * 0.5} ELSE 0 END
-    + CASE WHEN :fuzzy THEN {FUZZY_WEIGHT} * word_similarity(:key, d.names) ELSE 0 END
-)"""
-
-_CATEGORY = """(CAST(:category AS text) IS NULL
-    OR EXISTS (SELECT 1 FROM unnest(d.categories) AS c WHERE lower(c) = lower(CAST(:category AS text))))"""
-
-# The f-strings below only join this module's constant fragments; every
-# value from a query travels as a bound parameter.
-_COUNTS_SQL = sa.text(
-    f"""
-WITH {_PARAMS},
-matched AS (SELECT d.categories FROM search_documents d, params p WHERE {_MATCH})
-SELECT (SELECT count(*) FROM matched d WHERE {_CATEGORY}) AS total,
-       (SELECT coalesce(json_object_agg(c, n), '{{}}') FROM
-           (SELECT c, count(*) AS n FROM matched, unnest(matched.categories) AS c GROUP BY c) f) AS facets
-"""  # noqa: S608
+_CATEGORY = (
+    """EXISTS (SELECT 1 FROM unnest(d.categories) AS c WHERE lower(c) = lower(CAST(:category AS text)))"""
 )
-
-_HITS_SQL = sa.text(
-    f"""
-WITH {_PARAMS},
-page AS (
-    SELECT d.article_id, d.slug, d.title, d.body, {_SCORE} AS score
-    FROM search_documents d, params p
-    WHERE {_MATCH} AND {_CATEGORY}
-    ORDER BY score DESC, d.article_id
-    LIMIT :limit OFFSET :offset
-)
-SELECT page.slug, page.title, page.score, page.body,
-       ts_headline('english',
-           replace(replace(replace(replace(page.body,
-               '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'),
-           p.any_q,
-           'StartSel={_START}, StopSel={_STOP}, MaxWords=30, MinWords=12, MaxFragments=2,
-            FragmentDelimiter=" … "') AS headline
-FROM page, params p
-ORDER BY page.score DESC, page.article_id
-"""  # noqa: S608
-)
-
+_HEADLINE_OPTIONS = f"StartSel={_START}, StopSel={_STOP}, MaxWords=30, MinWords=12, MaxFragments=2"
+_RANK = f"ts_rank(CAST('{RANK_WEIGHTS}' AS real[]), d.rank_tsv, CAST(:%s AS tsquery))"
 _UPSERT_SQL = sa.text("""
 INSERT INTO search_documents
-    (article_id, slug, title, aliases, categories, icd10, icd10_all, names, names_exact, words, body, tsv)
+    (article_id, slug, title, aliases, categories, icd10, icd10_all, names, names_exact, words, body, tsv,
+     rank_tsv)
 VALUES (:article_id, :slug, :title, :aliases, :categories, :icd10, :icd10_all, :names, :names_exact,
         :words, :body,
         setweight(to_tsvector('english', :f_title), 'A')
         || setweight(to_tsvector('english', :f_aliases), 'B')
         || setweight(to_tsvector('english', :f_categories), 'C')
-        || setweight(to_tsvector('english', :f_body), 'D'))
+        || setweight(to_tsvector('english', :f_body), 'D'),
+        setweight(to_tsvector('english', :f_title), 'A')
+        || setweight(to_tsvector('english', :f_aliases), 'B')
+        || setweight(to_tsvector('english', :f_categories), 'C')
+        || setweight(to_tsvector('english', :f_lead), 'D'))
 ON CONFLICT (article_id) DO UPDATE SET
     slug = EXCLUDED.slug, title = EXCLUDED.title, aliases = EXCLUDED.aliases,
     categories = EXCLUDED.categories, icd10 = EXCLUDED.icd10, icd10_all = EXCLUDED.icd10_all,
     names = EXCLUDED.names, names_exact = EXCLUDED.names_exact, words = EXCLUDED.words,
-    body = EXCLUDED.body, tsv = EXCLUDED.tsv
+    body = EXCLUDED.body, tsv = EXCLUDED.tsv, rank_tsv = EXCLUDED.rank_tsv
 """)
 
 _NAME_SQL = sa.text("""
@@ -259,6 +225,7 @@ def _row(doc: SearchDocument) -> dict[str, Any]:
         "f_aliases": _tsv_text("\n".join(aliases)),
         "f_categories": _tsv_text("\n".join(categories)),
         "f_body": _tsv_text(body),
+        "f_lead": _tsv_text(" ".join(body.split()[:LEAD_WORDS])),
     }
 
 
@@ -313,13 +280,15 @@ class PostgresBackend:
 
     def _lock_writer(self, conn: Connection, timeout_ms: int) -> None:
         if timeout_ms <= 0:
-            taken = conn.execute(sa.text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": WRITER_LOCK_KEY})
+            taken = conn.execute(
+                sa.text(f"SELECT pg_try_advisory_xact_lock{WRITER_LOCK}"), {"k": WRITER_LOCK_KEY}
+            )
             if not taken.scalar():
                 raise IndexBusy("another process is writing the search index")
             return
         conn.execute(sa.text("SELECT set_config('lock_timeout', :t, true)"), {"t": f"{int(timeout_ms)}ms"})
         try:
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITER_LOCK_KEY})
+            conn.execute(sa.text(f"SELECT pg_advisory_xact_lock{WRITER_LOCK}"), {"k": WRITER_LOCK_KEY})
         except OperationalError as exc:
             if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available
                 raise IndexBusy("another process is writing the search index") from None
@@ -426,7 +395,7 @@ class PostgresBackend:
         """Return whether no transaction holds the writer lock."""
         with self.engine.connect() as conn:
             free = conn.execute(
-                sa.text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": WRITER_LOCK_KEY}
+                sa.text(f"SELECT pg_try_advisory_xact_lock{WRITER_LOCK}"), {"k": WRITER_LOCK_KEY}
             ).scalar()
             conn.rollback()
         return bool(free)
@@ -459,34 +428,88 @@ class PostgresBackend:
         self, conn: Connection, text: str, limit: int, offset: int, category: str | None
     ) -> ResultPage:
         suggestion = self._correct(conn, text)
-        folded = fold(text)
-        plain = " ".join(re.findall(r"\w+", folded))
-        keys = [key for key in {name_key(text), name_key(suggestion or "")} if key]
+        words = re.findall(r"\w+", fold(text))
+        if suggestion:
+            words += re.findall(r"\w+", fold(suggestion))
+        keys = sorted({key for key in (name_key(text), name_key(suggestion or "")) if key})
         codes = icd10_codes(text)
-        params = {
-            "plain": plain + (" " + " ".join(re.findall(r"\w+", fold(suggestion))) if suggestion else ""),
-            "plain_phrase": plain,
-            "web": fold(suggestion or text),
-            "strict": '"' in text,
+        parents = sorted({code.split(".")[0] for code in codes if "." in code})
+        key = name_key(text)
+        # The planner prices a sequential scan of the table below the GIN
+        # bitmap scan for common words, not counting that it then reads each
+        # row's TOASTed vector: a tenfold mistake. The indexes are the way.
+        conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        any_q, web_q = conn.execute(
+            _PREPARE_SQL, {"plain": " ".join(words), "web": fold(suggestion or text)}
+        ).one()
+        params: dict[str, Any] = {
+            "any_q": any_q,
+            "web_q": web_q,
             "keys": keys,
             "codes": codes,
-            "parents": sorted({code.split(".")[0] for code in codes if "." in code}),
-            "key": name_key(text),
-            "fuzzy": len(name_key(text)) >= FUZZY_MIN_CHARS,
-            "category": category.strip() if isinstance(category, str) else None,
+            "parents": parents,
+            "key": key,
+            "category": category,
         }
-        if not plain and not keys and not codes:
+        # Only the conditions this query needs, so each can use its index
+        # (a bound "flag AND condition" would hide them from the planner).
+        match, score = [], []
+        strict = '"' in text and web_q
+        if strict:
+            match.append("d.tsv @@ CAST(:web_q AS tsquery)")
+        elif any_q:
+            match.append("d.tsv @@ CAST(:any_q AS tsquery)")
+        if any_q:
+            score.append(_RANK % "any_q")
+        if web_q and (strict or len(words) > 1):
+            score.append("0.5 * " + _RANK % "web_q")  # all the words, near each other
+        if keys:
+            match.append("d.names_exact && CAST(:keys AS text[])")
+            score.append(f"CASE WHEN d.names_exact && CAST(:keys AS text[]) THEN {EXACT_BONUS} ELSE 0 END")
+        if codes:
+            match.append("d.icd10_all && CAST(:codes AS text[])")
+            score.append(f"CASE WHEN d.icd10 && CAST(:codes AS text[]) THEN {CODE_BONUS} ELSE 0 END")
+            score.append(
+                f"CASE WHEN d.icd10_all && CAST(:codes AS text[]) THEN {CODE_BONUS * 0.75} ELSE 0 END"
+            )
+        if parents:
+            match.append("d.icd10 && CAST(:parents AS text[])")
+            score.append(f"CASE WHEN d.icd10 && CAST(:parents AS text[]) THEN {CODE_BONUS * 0.5} ELSE 0 END")
+        if len(key) >= FUZZY_MIN_CHARS:
+            match.append("CAST(:key AS text) <% d.names")
+            score.append(f"{FUZZY_WEIGHT} * word_similarity(CAST(:key AS text), d.names)")
+        if not match:
             return ResultPage(query=text, total=0, suggestion=suggestion)
-        total, facets = conn.execute(_COUNTS_SQL, params).one()
+        where = "(" + " OR ".join(match) + ")"
+        filtered = where + (f" AND {_CATEGORY}" if category else "")
+        # Every fragment joined here is a constant of this module; values are bound.
+        counts = sa.text(f"""
+            WITH matched AS (SELECT d.categories FROM search_documents d WHERE {where})
+            SELECT (SELECT count(*) FROM matched d {"WHERE " + _CATEGORY if category else ""}) AS total,
+                   (SELECT coalesce(json_object_agg(c, n), '{{}}') FROM
+                       (SELECT c, count(*) AS n FROM matched, unnest(matched.categories) AS c GROUP BY c) f)
+            """)  # noqa: S608
+        total, facets = conn.execute(counts, params).one()
         page = ResultPage(query=text, total=int(total), suggestion=suggestion, facets=dict(facets))
         if limit == 0 or offset >= page.total:
             return page
-        for slug, title, score, body, headline in conn.execute(
-            _HITS_SQL, {**params, "limit": limit, "offset": offset}
-        ):
-            page.hits.append(
-                Hit(slug=slug, title=title, score=float(score), snippet=_snippet(headline, body))
+        headline_q = "CAST(:any_q AS tsquery)" if any_q else "CAST(:web_q AS tsquery)"
+        hits = sa.text(f"""
+            WITH page AS (
+                SELECT d.article_id, d.slug, d.title, d.body, {" + ".join(score) or "0"} AS score
+                FROM search_documents d WHERE {filtered}
+                ORDER BY score DESC, d.article_id LIMIT :limit OFFSET :offset
             )
+            SELECT slug, title, score, body,
+                   ts_headline('english', replace(replace(replace(replace(body,
+                       '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'),
+                       {headline_q}, :options) AS headline
+            FROM page ORDER BY score DESC, article_id
+            """)  # noqa: S608
+        rows = conn.execute(hits, {**params, "limit": limit, "offset": offset, "options": _HEADLINE_OPTIONS})
+        for slug, title, score_value, body, headline in rows:
+            snippet = _snippet(headline if (any_q or web_q) else None, body)
+            page.hits.append(Hit(slug=slug, title=title, score=float(score_value), snippet=snippet))
         return page
 
     def _correct(self, conn: Connection, text: str) -> str | None:

@@ -118,6 +118,114 @@ class RegisterForm(FlaskForm):
     submit = SubmitField("Create account")
 
 
+# ---------------------------------------------------------------- review, reports, admin
+# The domain checks lengths and required text (``review``, ``flags``, ``accounts``);
+# these only carry the fields and the CSRF token.
+
+REVIEW_COMMENT_MAX = 4000  # longer than review.MAX_COMMENT, so the domain's message is the one shown
+
+
+class ApproveForm(FlaskForm):
+    """Approve a pending revision (and those before it), with an optional comment."""
+
+    comment = TextAreaField("Comment (optional)", validators=[Optional(), Length(max=REVIEW_COMMENT_MAX)],
+                            render_kw={"rows": 2})
+    next = HiddenField()
+    submit = SubmitField("Approve")
+
+
+class RejectForm(FlaskForm):
+    """Reject the pending changes up to a revision; the comment is required and shown to the authors."""
+
+    comment = TextAreaField("Why are you rejecting it?",
+                            validators=[Optional(), Length(max=REVIEW_COMMENT_MAX)],
+                            description="The authors will see this.", render_kw={"rows": 2})
+    next = HiddenField()
+    submit = SubmitField("Reject")
+
+
+class ReportForm(FlaskForm):
+    """Report an inaccuracy in an article (anyone, logged in or not)."""
+
+    reason = TextAreaField(
+        "What is wrong?",
+        validators=[Optional(), Length(max=4000)],
+        description="For example: “The usual adult dose is 500 mg, not 5000 mg (BNF, 2024)”. "
+                    "Do not include details about yourself or anyone else.",
+        render_kw={"rows": 5},
+    )
+    excerpt = TextAreaField(
+        "The passage that is wrong (optional)",
+        validators=[Optional(), Length(max=2000)],
+        description="Copy the sentence from the article, so reviewers can find it.",
+        render_kw={"rows": 3},
+    )
+    submit = SubmitField("Send report")
+
+
+class ResolveFlagForm(FlaskForm):
+    """Close a report as fixed by a revision (default: the article's current reviewed version)."""
+
+    revision = IntegerField("Revision that fixed it (optional)", validators=[Optional(), NumberRange(min=1)],
+                            description="Leave empty for the current reviewed version.")
+    submit = SubmitField("Mark as fixed")
+
+
+class DismissFlagForm(FlaskForm):
+    """Close a report without a fix, saying why."""
+
+    reason = StringField("Why is no change needed?", validators=[Optional(), Length(max=4000)])
+    submit = SubmitField("Dismiss report")
+
+
+class SetRoleForm(FlaskForm):
+    """Give a user a role (the page offers a select; ``Role.parse`` decides what is a role)."""
+
+    role = StringField("Role", validators=[InputRequired(message="Choose a role.")])
+    submit = SubmitField("Set role")
+
+
+class VerifyClinicianForm(FlaskForm):
+    """Record a user's checked credential; they become a clinician at least."""
+
+    credential = StringField(
+        "Credential", validators=[Optional(), Length(max=400)],
+        description="As it will show on their badge, e.g. “RN, oncology” or “MD, cardiology”.",
+    )
+    submit = SubmitField("Verify clinician")
+
+
+class BlockForm(FlaskForm):
+    """Block a user from editing and posting for a number of days, with a reason."""
+
+    reason = StringField("Reason", validators=[Optional(), Length(max=2000)])
+    days = IntegerField("Days", default=7,
+                        validators=[InputRequired(message="Give the length of the block in days."),
+                                    NumberRange(min=1, max=3650)])
+    submit = SubmitField("Block")
+
+
+class UnblockForm(FlaskForm):
+    """Lift a block."""
+
+    submit = SubmitField("Unblock")
+
+
+class ProtectForm(FlaskForm):
+    """Set who may edit an article (``trust.parse_protection`` decides what is a level)."""
+
+    level = StringField("Who may edit", validators=[InputRequired(message="Choose who may edit.")])
+    submit = SubmitField("Set protection")
+
+
+class SuppressForm(FlaskForm):
+    """Hide a revision's text from everyone but admins, with the reason."""
+
+    reason = StringField("Reason", validators=[Optional(), Length(max=2000)],
+                         description="For example: “names a patient”.")
+    submit = SubmitField("Hide text")
+
+
 def show_by_field(form: FlaskForm, error: Exception) -> None:
     """Put a domain error's message beside the field it names (its ``field`` detail), else above the form."""
     message = getattr(error, "message", str(error))

@@ -8,12 +8,7 @@ from typing import Any
 from wiki.api.openapi import DOCUMENT
 
 # Documented (CONTRACT.md) but served by modules still being written elsewhere.
-PENDING = {
-    ("POST", "/articles/{}/flags"),
-    ("GET", "/flags"),
-    ("POST", "/flags/{}/resolve"),
-    ("GET", "/stats/corrections"),
-}
+PENDING: set[tuple[str, str]] = set()
 HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
 _CONVERTER = re.compile(r"<(?:[^:<>]+:)?[^<>]+>")
 _PLACEHOLDER = re.compile(r"\{[^}]+\}")

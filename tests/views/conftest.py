@@ -154,7 +154,8 @@ class PageParser(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         names = dict(attrs)
         if tag == "script":
-            if not names.get("src"):
+            # A JSON-LD data block is not script: the CSP does not apply to it. Nothing else inline.
+            if not names.get("src") and names.get("type") != "application/ld+json":
                 self.inline_scripts += 1
         if tag == "style":
             self.style_elements += 1

@@ -231,4 +231,4 @@ for _status in default_exceptions:
 
 
 # The resource modules add their routes to ``bp`` when imported.
-from wiki.api import articles, openapi, review, revisions, search, tokens  # noqa: E402, F401
+from wiki.api import articles, flags, openapi, review, revisions, search, tokens  # noqa: E402, F401

@@ -320,15 +320,18 @@ _SCHEMAS: dict[str, Any] = {
         {
             "id": {"type": "integer"},
             "article": {"type": "string"},
-            "revision": _nullable("integer"),
+            "revision": _nullable("integer", description="The revision readers saw when it was filed."),
+            "reporter": _nullable("string", description="Username; null for an anonymous report."),
             "reason": {"type": "string"},
             "excerpt": _nullable("string"),
             "status": {"type": "string", "enum": ["open", "resolved", "dismissed"]},
             "created_at": {"type": "string", "format": "date-time"},
             "resolved_at": _nullable("string", format="date-time"),
             "resolved_by_revision": _nullable("integer"),
+            "resolution_note": _nullable("string", description="The note or the reason for dismissing."),
         },
-        ["id", "article", "reason", "status", "created_at"],
+        ["id", "article", "revision", "reporter", "reason", "excerpt", "created_at", "status",
+         "resolved_by_revision", "resolved_at"],
         additionalProperties=True,
     ),
 }
@@ -755,13 +758,21 @@ _PATHS: dict[str, Any] = {
                     "required": False,
                     "schema": {
                         "type": "string",
-                        "enum": ["open", "resolved", "dismissed"],
+                        "enum": ["open", "resolved", "dismissed", "all"],
                         "default": "open",
                     },
-                }
+                },
+                _LIMIT,
+                _OFFSET,
             ],
             "responses": {
-                "200": _ok("Flags.", _object({"flags": {"type": "array", "items": _ref("Flag")}}, ["flags"])),
+                "200": _ok(
+                    "Flags: open ones oldest first, others newest first.",
+                    _object(
+                        {"flags": {"type": "array", "items": _ref("Flag")}, "total": {"type": "integer"}},
+                        ["flags", "total"],
+                    ),
+                ),
                 **_errors(400, 401, 403),
             },
         },
@@ -773,9 +784,26 @@ _PATHS: dict[str, Any] = {
             "tags": ["flags"],
             "summary": "Close a flag, with the revision that fixed it (reviewer+).",
             "security": BEARER,
-            "requestBody": _body(_object({"revision": {"type": "integer", "minimum": 1}}), required=False),
+            "requestBody": _body(
+                _object({"revision": {"type": "integer", "minimum": 1}, "note": {"type": "string"}}),
+                required=False,
+            ),
             "responses": {
                 "200": _ok("The closed flag.", _ref("Flag")),
+                **_errors(400, 401, 403, 404, 409, 413, 429),
+            },
+        },
+    },
+    "/flags/{flag_id}/dismiss": {
+        "parameters": [_FLAG_ID],
+        "post": {
+            "operationId": "dismissFlag",
+            "tags": ["flags"],
+            "summary": "Close a flag without a fix, saying why (reviewer+).",
+            "security": BEARER,
+            "requestBody": _body(_object({"reason": {"type": "string", "minLength": 3}}, ["reason"])),
+            "responses": {
+                "200": _ok("The dismissed flag.", _ref("Flag")),
                 **_errors(400, 401, 403, 404, 409, 413, 429),
             },
         },
@@ -794,6 +822,19 @@ _PATHS: dict[str, Any] = {
                             "median_seconds_to_correction": _nullable("number"),
                             "p90_seconds_to_correction": _nullable("number"),
                             "median_seconds_to_review": _nullable("number"),
+                            "weeks": {
+                                "type": "array",
+                                "description": "The last 12 ISO weeks, oldest first.",
+                                "items": _object(
+                                    {
+                                        "week_start": {"type": "string", "format": "date"},
+                                        "reports": {"type": "integer"},
+                                        "corrections": {"type": "integer"},
+                                        "median_seconds_to_correction": _nullable("number"),
+                                        "median_seconds_to_review": _nullable("number"),
+                                    }
+                                ),
+                            },
                         },
                         [
                             "open_flags",

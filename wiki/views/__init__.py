@@ -19,7 +19,8 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import TemplateNotFound
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from wiki import articles, auth, db, errors, review
+from wiki import articles, auth, db, errors
+from wiki import review as review_policy  # ``wiki.views.review`` (the blueprint) takes the plain name
 from wiki.models import Role
 from wiki.permissions import Action, can
 
@@ -33,9 +34,9 @@ _JSON_CODES = {400: "invalid_input", 401: "unauthorized", 403: "forbidden", 404:
 
 def init_app(app: Flask) -> None:
     """Register the page blueprints, the template helpers and the error pages."""
-    from wiki.views import accounts, browse, history, pages, search
+    from wiki.views import accounts, admin, browse, flags, history, pages, review, search
 
-    for module in (pages, history, browse, accounts, search):
+    for module in (pages, history, browse, accounts, search, review, flags, admin):
         app.register_blueprint(module.bp)
     app.context_processor(_template_context)
     app.add_template_filter(format_datetime, "datetime")
@@ -51,7 +52,7 @@ def _template_context() -> dict[str, Any]:
     actor = auth.current_actor()
     pending = None
     if can(actor, Action.REVIEW):
-        pending = review.pending_count(db.session())
+        pending = review_policy.pending_count(db.session())
     return {"actor": actor, "can": can, "Action": Action, "Role": Role, "pending_review_count": pending}
 
 

@@ -8,6 +8,7 @@ from ``wiki.diffing``, which escapes every piece of text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from wiki import diffing
@@ -33,8 +34,13 @@ class Fold:
     kind: str = "fold"
 
 
-def inline(old: str, new: str, *, context: int = CONTEXT_LINES) -> list[Segment]:
-    """The word diff of ``old`` → ``new`` as segments, unchanged runs folded to ``context`` lines."""
+def inline(
+    old: str, new: str, *, context: int = CONTEXT_LINES, highlight: re.Pattern[str] | None = None
+) -> list[Segment]:
+    """The word diff of ``old`` → ``new`` as segments, unchanged runs folded to ``context`` lines.
+
+    Matches of ``highlight`` inside changed text are ``<mark>``ed (the review queue marks doses).
+    """
     ops = diffing.word_diff(old, new)
     segments: list[Segment] = []
     current: list[diffing.Op] = []
@@ -54,11 +60,11 @@ def inline(old: str, new: str, *, context: int = CONTEXT_LINES) -> list[Segment]
         if head:
             current.append((op, "\n".join(lines[:head])))
         if current:
-            segments.append(Segment(html=diffing.ops_to_html(current)))
+            segments.append(Segment(html=diffing.ops_to_html(current, highlight=highlight)))
         segments.append(Segment(hidden=hidden))
         current = [(op, "\n".join(lines[len(lines) - tail:]))] if tail else []
     if current:
-        segments.append(Segment(html=diffing.ops_to_html(current)))
+        segments.append(Segment(html=diffing.ops_to_html(current, highlight=highlight)))
     return segments
 
 

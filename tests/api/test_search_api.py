@@ -12,7 +12,7 @@ from wiki.models import Role
 ARTICLES = {
     "Myocardial infarction": "---\naliases: [Heart attack, MI]\nicd10: [I21]\ncategories: [Cardiology]\n---\n"
     "A **heart attack** happens when blood flow to the heart muscle stops.\n",
-    "Heart failure": "---\ncategories: [Cardiology]\n---\nThe heart cannot pump blood as well as it should.\n",
+    "Heart failure": "---\ncategories: [Cardiology]\n---\nThe heart cannot pump blood as well as it can.\n",
     "Type 2 diabetes": "---\naliases: [Sugar diabetes]\nicd10: [E11]\ncategories: [Endocrinology]\n---\n"
     "Type 2 diabetes makes the sugar in the blood too high.\n",
     "Palpitations": "---\ncategories: [Cardiology]\n---\nA fluttering <script>alert(1)</script> heartbeat.\n",
@@ -42,8 +42,11 @@ def test_search_answers_the_contract_shape(api, seeded):
     for hit in body["results"]:
         assert set(hit) == {"slug", "title", "score", "snippet"}
         assert isinstance(hit["score"], float) and isinstance(hit["snippet"], str)
-    assert body["results"][0] == {**body["results"][0], "slug": "myocardial-infarction",
-                                  "title": "Myocardial infarction"}
+    assert body["results"][0] == {
+        **body["results"][0],
+        "slug": "myocardial-infarction",
+        "title": "Myocardial infarction",
+    }
     assert "<mark>" in body["results"][0]["snippet"]
     scores = [hit["score"] for hit in body["results"]]
     assert scores == sorted(scores, reverse=True)
@@ -88,7 +91,11 @@ def test_category_filters_and_the_total_counts_after_it(api, seeded):
     assert {hit["slug"] for hit in body["results"]} == {"myocardial-infarction", "heart-failure"}
     assert body["total"] == 2
     assert get_json(api, "/search", q="blood", category="Nowhere") == {
-        "query": "blood", "total": 0, "results": [], "suggestion": None}
+        "query": "blood",
+        "total": 0,
+        "results": [],
+        "suggestion": None,
+    }
 
 
 @pytest.fixture
@@ -107,8 +114,9 @@ def asked(api, monkeypatch):
     return calls
 
 
-@pytest.mark.parametrize("limit, expected", [("1", 1), ("0", 1), ("37", 37), ("100", 100), ("5000", 100),
-                                             ("", 20), (None, 20)])
+@pytest.mark.parametrize(
+    "limit, expected", [("1", 1), ("0", 1), ("37", 37), ("100", 100), ("5000", 100), ("", 20), (None, 20)]
+)
 def test_limit_defaults_to_20_and_is_clamped_to_1_through_100(api, asked, limit, expected):
     get_json(api, "/search", q="heart", **({} if limit is None else {"limit": limit}))
     assert asked == {"query": "heart", "limit": expected, "offset": 0, "category": None}
@@ -156,8 +164,11 @@ def test_suggest_answers_titles_and_aliases_in_the_contract_shape(api, seeded):
 
 def test_suggest_with_aliases_says_which_alias_matched(api, seeded):
     body = get_json(api, "/search/suggest", q="heart a", aliases="1")
-    assert {"slug": "myocardial-infarction", "title": "Myocardial infarction", "alias": "Heart attack"} in body[
-        "suggestions"]
+    assert {
+        "slug": "myocardial-infarction",
+        "title": "Myocardial infarction",
+        "alias": "Heart attack",
+    } in body["suggestions"]
     titles = get_json(api, "/search/suggest", q="heart f", aliases="1")["suggestions"]
     assert titles[0] == {"slug": "heart-failure", "title": "Heart failure", "alias": None}
 
@@ -175,8 +186,9 @@ def test_suggest_for_nothing_is_an_empty_list(api, seeded, q):
 def test_suggest_gives_at_most_8(api, app, session, make_user):
     author = make_user("rosa", role=Role.REVIEWER)
     for n in range(12):
-        revisions.create_article(session, f"Heart topic {n}", "Text.\n", summary="", author=author,
-                                 confirm_warnings=True)
+        revisions.create_article(
+            session, f"Heart topic {n}", "Text.\n", summary="", author=author, confirm_warnings=True
+        )
     search.drain_now(app)
     assert len(get_json(api, "/search/suggest", q="heart")["suggestions"]) == 8
 
@@ -186,8 +198,12 @@ def test_search_needs_no_token_but_refuses_a_bad_one(api, seeded):
     assert response.status_code == 401
 
 
-@settings(max_examples=100, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(q=st.text(max_size=60), category=st.one_of(st.none(), st.text(max_size=15)))
 def test_any_query_gives_json_not_an_error(api, seeded, q, category):
     query = {"q": q} if category is None else {"q": q, "category": category}

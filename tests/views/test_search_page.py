@@ -56,7 +56,7 @@ def page_text(response) -> str:
 
 
 def main_of(body: str) -> str:
-    return body[body.index('<main'):body.index('</main>')]
+    return body[body.index("<main") : body.index("</main>")]
 
 
 def test_results_show_the_count_titles_and_highlighted_snippets(client, seeded):
@@ -230,7 +230,7 @@ def test_the_page_is_csp_clean_and_enhances_its_search_box(client, seeded):
 
 def test_every_page_header_search_box_has_autocomplete(client, seeded):
     body = page_text(client.get("/wiki/heart-failure"))
-    header = body[body.index('<form class="site-search"'):body.index("</form>")]
+    header = body[body.index('<form class="site-search"') : body.index("</form>")]
     assert 'action="/search"' in header and 'name="q"' in header
     assert 'data-suggest-url="/api/v1/search/suggest?aliases=1"' in header
     assert "/static/js/autocomplete.js" in body
@@ -244,22 +244,71 @@ def test_a_very_long_query_is_cut_not_refused(client, seeded):
 
 
 MALFORMED = [
-    '"unbalanced', 'heart"', '""', "AND OR", "OR", "NOT", "*", "?", "heart*", "(", ")", "((heart", "[", "{",
-    "heart AND", "-", "+", "~", "^2", "\\", "'", "title:heart", "category:", ":", "a" * 500, "\x00", "\x1b[31m",
-    "mi\u0000ocard", "Ménière", "心脏病", "🫀 attack", "\u202e", "\ufeff", "E11.", "E", "%", "%%", "&q=1",
-    "<script>", "{{7*7}}", "heart\nattack", "\t", "NEAR/2", "heart~2", "heart^", "'; DROP TABLE articles; --",
+    '"unbalanced',
+    'heart"',
+    '""',
+    "AND OR",
+    "OR",
+    "NOT",
+    "*",
+    "?",
+    "heart*",
+    "(",
+    ")",
+    "((heart",
+    "[",
+    "{",
+    "heart AND",
+    "-",
+    "+",
+    "~",
+    "^2",
+    "\\",
+    "'",
+    "title:heart",
+    "category:",
+    ":",
+    "a" * 500,
+    "\x00",
+    "\x1b[31m",
+    "mi\u0000ocard",
+    "Ménière",
+    "心脏病",
+    "🫀 attack",
+    "\u202e",
+    "\ufeff",
+    "E11.",
+    "E",
+    "%",
+    "%%",
+    "&q=1",
+    "<script>",
+    "{{7*7}}",
+    "heart\nattack",
+    "\t",
+    "NEAR/2",
+    "heart~2",
+    "heart^",
+    "'; DROP TABLE articles; --",
 ]
 
 
 @pytest.mark.parametrize("query", MALFORMED)
 def test_malformed_queries_give_a_page_not_an_error(client, seeded, query):
     page_text(client.get("/search", query_string={"q": query}))
-    page_text(client.get("/search", query_string={"q": query, "category": query, "page": "2"},
-                         follow_redirects=True))
+    page_text(
+        client.get(
+            "/search", query_string={"q": query, "category": query, "page": "2"}, follow_redirects=True
+        )
+    )
 
 
-@settings(max_examples=120, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=120,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(query=st.text(max_size=80), category=st.one_of(st.none(), st.text(max_size=20)))
 def test_any_query_gives_a_page(client, seeded, query, category):
     args = {"q": query} if category is None else {"q": query, "category": category}

@@ -78,9 +78,12 @@ SCHEMA_SQL: list[str] = [
         tsv tsvector NOT NULL,
         rank_tsv tsvector NOT NULL
     )""",
-    # Keep the ranking vector inline and uncompressed: ranking reads it for
-    # every match, and fetching it from TOAST cost five times the ranking.
-    "ALTER TABLE search_documents ALTER COLUMN rank_tsv SET STORAGE PLAIN",
+    # Ranking reads the small columns and the ranking vector of every match:
+    # keep them in the row (MAIN, and room for 4 kB before anything leaves
+    # it), and let the body and the full vector go to TOAST. Reading those
+    # from TOAST for every match cost five times the ranking itself.
+    "ALTER TABLE search_documents SET (toast_tuple_target = 4096)",
+    "ALTER TABLE search_documents ALTER COLUMN rank_tsv SET STORAGE MAIN",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_tsv ON search_documents USING gin (tsv)",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_names_trgm"
     " ON search_documents USING gin (names gin_trgm_ops)",
@@ -475,16 +478,27 @@ class PostgresBackend:
         if parents:
             match.append("d.icd10 && CAST(:parents AS text[])")
             score.append(f"CASE WHEN d.icd10 && CAST(:parents AS text[]) THEN {CODE_BONUS * 0.5} ELSE 0 END")
-        if len(key) >= FUZZY_MIN_CHARS:
-            match.append("CAST(:key AS text) <% d.names")
-            score.append(f"{FUZZY_WEIGHT} * word_similarity(CAST(:key AS text), d.names)")
-        if not match:
+        fuzzy = len(key) >= FUZZY_MIN_CHARS
+        if not match and not fuzzy:
             return ResultPage(query=text, total=0, suggestion=suggestion)
-        where = "(" + " OR ".join(match) + ")"
-        filtered = where + (f" AND {_CATEGORY}" if category else "")
+
+        def matching(columns: str, *, filtered: bool, fuzzy_columns: str | None = None) -> str:
+            # The trigram match is a branch of its own: in one OR with the
+            # others, its index's recheck would re-test every row against the
+            # whole condition, reading every matching row's full vector.
+            exact = "(" + " OR ".join(match) + ")" if match else "false"
+            tail = f" AND {_CATEGORY}" if filtered and category else ""
+            branches = [f"SELECT {columns} FROM search_documents d WHERE {exact}{tail}"] if match else []  # noqa: S608
+            if fuzzy:
+                branches.append(
+                    f"SELECT {fuzzy_columns or columns} FROM search_documents d"  # noqa: S608
+                    f" WHERE CAST(:key AS text) <% d.names AND NOT {exact}{tail}"
+                )
+            return " UNION ALL ".join(branches)
+
         # Every fragment joined here is a constant of this module; values are bound.
         counts = sa.text(f"""
-            WITH matched AS (SELECT d.categories FROM search_documents d WHERE {where})
+            WITH matched AS ({matching("d.categories", filtered=False)})
             SELECT (SELECT count(*) FROM matched d {"WHERE " + _CATEGORY if category else ""}) AS total,
                    (SELECT coalesce(json_object_agg(c, n), '{{}}') FROM
                        (SELECT c, count(*) AS n FROM matched, unnest(matched.categories) AS c GROUP BY c) f)
@@ -494,17 +508,22 @@ class PostgresBackend:
         if limit == 0 or offset >= page.total:
             return page
         headline_q = "CAST(:any_q AS tsquery)" if any_q else "CAST(:web_q AS tsquery)"
+        # The body (TOASTed) is read for the page's rows only, after the sort.
+        columns = f"d.article_id, d.slug, d.title, {' + '.join(score) or '0'} AS score"
+        # Trigram similarity is the dearest term (7 µs a row): only for the rows found by it.
+        similarity = f"{FUZZY_WEIGHT} * word_similarity(CAST(:key AS text), d.names)"
+        fuzzy_columns = f"d.article_id, d.slug, d.title, {' + '.join([*score, similarity])} AS score"
         hits = sa.text(f"""
             WITH page AS (
-                SELECT d.article_id, d.slug, d.title, d.body, {" + ".join(score) or "0"} AS score
-                FROM search_documents d WHERE {filtered}
-                ORDER BY score DESC, d.article_id LIMIT :limit OFFSET :offset
+                SELECT * FROM ({matching(columns, filtered=True, fuzzy_columns=fuzzy_columns)}) AS m
+                ORDER BY score DESC, article_id LIMIT :limit OFFSET :offset
             )
-            SELECT slug, title, score, body,
-                   ts_headline('english', replace(replace(replace(replace(body,
+            SELECT page.slug, page.title, page.score, b.body,
+                   ts_headline('english', replace(replace(replace(replace(b.body,
                        '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'),
                        {headline_q}, :options) AS headline
-            FROM page ORDER BY score DESC, article_id
+            FROM page JOIN search_documents b ON b.article_id = page.article_id
+            ORDER BY page.score DESC, page.article_id
             """)  # noqa: S608
         rows = conn.execute(hits, {**params, "limit": limit, "offset": offset, "options": _HEADLINE_OPTIONS})
         for slug, title, score_value, body, headline in rows:

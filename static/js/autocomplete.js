@@ -5,7 +5,8 @@
  * the box becomes an ARIA combobox (the WAI-ARIA Authoring Practices "list
  * autocomplete" pattern): typing fetches /api/v1/search/suggest?q= after a
  * 150 ms pause, the suggestions appear in a listbox below, Up/Down move
- * through them, Enter or a click opens the article, Escape closes the list.
+ * through them, Enter or a click opens the article (saying which alias led
+ * there), Escape closes the list.
  * Enter with no suggestion chosen submits the form as usual.
  *
  * No inline handlers or styles (the Content-Security-Policy forbids them):
@@ -82,7 +83,11 @@
       var item = items[index];
       if (!item) { return; }
       close();
-      window.location.assign(ARTICLE_PATH + encodeURIComponent(item.slug));
+      var href = ARTICLE_PATH + encodeURIComponent(item.slug);
+      // The article then says "Redirected from Heart attack", so landing on
+      // "Myocardial infarction" is no surprise.
+      if (item.alias) { href += "?redirected_from=" + encodeURIComponent(item.alias); }
+      window.location.assign(href);
     }
 
     function option(item, index) {
@@ -154,6 +159,8 @@
 
     input.addEventListener("keydown", function (event) {
       var count = items.length;
+      // Keys that finish composing a character in an input method are not commands.
+      if (event.isComposing) { return; }
       if (event.key === "ArrowDown" || event.key === "Down") {
         if (!count) { return; }
         event.preventDefault();

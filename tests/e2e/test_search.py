@@ -69,6 +69,23 @@ def test_clicking_a_suggestion_for_an_alias_opens_the_article(seeded, page):
         option.click()
     assert page.url.startswith(f"{seeded.url}/wiki/myocardial-infarction")
     assert page.get_by_role("heading", name="Myocardial infarction", level=1).is_visible()
+    assert page.get_by_text("(Redirected from Heart attack)").is_visible()
+
+
+def test_tapping_a_suggestion_on_a_touch_screen_opens_the_article(seeded, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{seeded.url}/articles")
+        box = header_box(page)
+        box.tap()
+        box.press_sequentially("diab")
+        option = page.get_by_role("option", name="Type 2 diabetes")
+        with page.expect_navigation():
+            option.tap()
+        assert page.url == f"{seeded.url}/wiki/type-2-diabetes"
+    finally:
+        context.close()
 
 
 def test_enter_without_choosing_a_suggestion_searches(seeded, page):

@@ -100,8 +100,16 @@ def test_a_query_naming_an_alias_offers_the_article_and_keeps_the_results(client
     assert "search-result__title" in body  # the results are still there
 
 
+def test_the_go_link_names_the_alias_as_the_article_writes_it(client, seeded):
+    body = main_of(page_text(client.get("/search?q=heart+ATTACK")))
+    assert (
+        "There is an article called <strong>Myocardial infarction</strong> (also known as “Heart attack”)"
+        in body
+    )
+
+
 def test_a_query_naming_a_title_offers_the_article(client, seeded):
-    body = main_of(page_text(client.get("/search?q=heart+failure")))
+    body = main_of(page_text(client.get("/search?q=Heart+Failure")))
     assert 'href="/wiki/heart-failure">Go to article' in body
     assert "also known as" not in body
 

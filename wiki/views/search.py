@@ -20,6 +20,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from wiki import articles, db, search
+from wiki.models import Article
 from wiki.views import params
 
 bp = Blueprint("search", __name__)
@@ -64,10 +65,10 @@ def results() -> ResponseReturnValue:
     )
 
 
-def _named_article(query: str):
-    """The article whose title or alias is ``query`` (ignoring case and punctuation), or None."""
+def _named_article(query: str) -> tuple[Article, str | None] | None:
+    """``(article, alias or None)`` whose title or alias is ``query`` (ignoring case and punctuation)."""
     slug = articles.slugify(query)
     if not slug:
         return None
-    article, _alias = articles.resolve(db.session(), slug)
-    return article
+    article, alias = articles.resolve(db.session(), slug)
+    return None if article is None else (article, alias)

@@ -482,52 +482,51 @@ class PostgresBackend:
         if not match and not fuzzy:
             return ResultPage(query=text, total=0, suggestion=suggestion)
 
-        def matching(columns: str, *, filtered: bool, fuzzy_columns: str | None = None) -> str:
+        def matching(columns: str, fuzzy_columns: str) -> str:
             # The trigram match is a branch of its own: in one OR with the
             # others, its index's recheck would re-test every row against the
             # whole condition, reading every matching row's full vector.
             exact = "(" + " OR ".join(match) + ")" if match else "false"
-            tail = f" AND {_CATEGORY}" if filtered and category else ""
-            branches = [f"SELECT {columns} FROM search_documents d WHERE {exact}{tail}"] if match else []  # noqa: S608
+            branches = [f"SELECT {columns} FROM search_documents d WHERE {exact}"] if match else []  # noqa: S608
             if fuzzy:
                 branches.append(
-                    f"SELECT {fuzzy_columns or columns} FROM search_documents d"  # noqa: S608
-                    f" WHERE CAST(:key AS text) <% d.names AND NOT {exact}{tail}"
+                    f"SELECT {fuzzy_columns} FROM search_documents d"  # noqa: S608
+                    f" WHERE CAST(:key AS text) <% d.names AND NOT {exact}"
                 )
             return " UNION ALL ".join(branches)
 
-        # Every fragment joined here is a constant of this module; values are bound.
-        counts = sa.text(f"""
-            WITH matched AS ({matching("d.categories", filtered=False)})
-            SELECT (SELECT count(*) FROM matched d {"WHERE " + _CATEGORY if category else ""}) AS total,
-                   (SELECT coalesce(json_object_agg(c, n), '{{}}') FROM
-                       (SELECT c, count(*) AS n FROM matched, unnest(matched.categories) AS c GROUP BY c) f)
-            """)  # noqa: S608
-        total, facets = conn.execute(counts, params).one()
-        page = ResultPage(query=text, total=int(total), suggestion=suggestion, facets=dict(facets))
-        if limit == 0 or offset >= page.total:
-            return page
         headline_q = "CAST(:any_q AS tsquery)" if any_q else "CAST(:web_q AS tsquery)"
-        # The body (TOASTed) is read for the page's rows only, after the sort.
-        columns = f"d.article_id, d.slug, d.title, {' + '.join(score) or '0'} AS score"
+        columns = f"d.article_id, d.slug, d.title, d.categories, {' + '.join(score) or '0'} AS score"
         # Trigram similarity is the dearest term (7 µs a row): only for the rows found by it.
         similarity = f"{FUZZY_WEIGHT} * word_similarity(CAST(:key AS text), d.names)"
-        fuzzy_columns = f"d.article_id, d.slug, d.title, {' + '.join([*score, similarity])} AS score"
-        hits = sa.text(f"""
-            WITH page AS (
-                SELECT * FROM ({matching(columns, filtered=True, fuzzy_columns=fuzzy_columns)}) AS m
+        fuzzy_columns = (
+            f"d.article_id, d.slug, d.title, d.categories, {' + '.join([*score, similarity])} AS score"
+        )
+        in_category = _CATEGORY if category else "true"
+        # One statement, one pass over the matches: total, facets and the page.
+        # Every fragment joined here is a constant of this module; values are bound.
+        statement = sa.text(f"""
+            WITH m AS MATERIALIZED ({matching(columns, fuzzy_columns)}),
+            page AS (
+                SELECT * FROM m d WHERE {in_category}
                 ORDER BY score DESC, article_id LIMIT :limit OFFSET :offset
             )
-            SELECT page.slug, page.title, page.score, b.body,
-                   ts_headline('english', replace(replace(replace(replace(b.body,
-                       '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'),
-                       {headline_q}, :options) AS headline
-            FROM page JOIN search_documents b ON b.article_id = page.article_id
-            ORDER BY page.score DESC, page.article_id
+            SELECT
+                (SELECT count(*) FROM m d WHERE {in_category}) AS total,
+                (SELECT coalesce(json_object_agg(c, n), '{{}}') FROM
+                    (SELECT c, count(*) AS n FROM m, unnest(m.categories) AS c GROUP BY c) f) AS facets,
+                (SELECT coalesce(json_agg(json_build_array(p.slug, p.title, p.score, left(b.body, 600),
+                    ts_headline('english', replace(replace(replace(replace(b.body,
+                        '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), {headline_q}, :options))
+                    ORDER BY p.score DESC, p.article_id), '[]')
+                 FROM page p JOIN search_documents b ON b.article_id = p.article_id) AS hits
             """)  # noqa: S608
-        rows = conn.execute(hits, {**params, "limit": limit, "offset": offset, "options": _HEADLINE_OPTIONS})
-        for slug, title, score_value, body, headline in rows:
-            snippet = _snippet(headline if (any_q or web_q) else None, body)
+        total, facets, rows = conn.execute(
+            statement, {**params, "limit": limit, "offset": offset, "options": _HEADLINE_OPTIONS}
+        ).one()
+        page = ResultPage(query=text, total=int(total), suggestion=suggestion, facets=dict(facets))
+        for slug, title, score_value, opening, headline in rows:
+            snippet = _snippet(headline if (any_q or web_q) else None, opening)
             page.hits.append(Hit(slug=slug, title=title, score=float(score_value), snippet=snippet))
         return page
 

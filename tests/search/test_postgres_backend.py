@@ -1,0 +1,47 @@
+"""What only the PostgreSQL backend has to get right: its DDL, its lock, its word counts."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from wiki.search.backend import SearchDocument
+from wiki.search.postgres_backend import PostgresBackend
+
+
+def recount(engine: sa.Engine) -> tuple[dict[str, int], dict[str, int]]:
+    """Return the stored vocabulary counts and a recount from the documents."""
+    with engine.connect() as conn:
+        stored = dict(conn.execute(sa.text("SELECT word, ndoc FROM search_words")).all())
+        fresh = dict(
+            conn.execute(
+                sa.text("SELECT w, count(*) FROM search_documents, unnest(words) AS w GROUP BY w")
+            ).all()
+        )
+    return stored, fresh
+
+
+def test_schema_sql_can_run_twice(search_pg_engine):
+    backend = PostgresBackend(search_pg_engine)
+    backend.ensure_schema()
+    backend.ensure_schema()
+
+
+def test_vocabulary_counts_stay_exact_through_updates_and_removals(search_pg_engine):
+    with search_pg_engine.begin() as conn:
+        conn.exec_driver_sql("TRUNCATE search_names, search_documents, search_words")
+    backend = PostgresBackend(search_pg_engine)
+    backend.index(
+        [
+            SearchDocument(1, "a", "Gout", body="painful swollen joints"),
+            SearchDocument(2, "b", "Asthma", body="wheezing and painful breathing"),
+        ]
+    )
+    backend.index([SearchDocument(1, "a", "Gout", body="swollen toe at night")])
+    backend.remove([2])
+    backend.index([SearchDocument(3, "c", "Migraine", body="throbbing headache")])
+    stored, fresh = recount(search_pg_engine)
+    assert stored == fresh
+    assert "painful" not in stored and stored["swollen"] == 1
+    backend.rebuild([SearchDocument(4, "d", "Psoriasis", body="scaly patches")])
+    stored, fresh = recount(search_pg_engine)
+    assert stored == fresh == {"psoriasis": 1, "scaly": 1, "patches": 1}

@@ -34,9 +34,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.config["INSTANCE_DIR"]))
 
-    from wiki import api, auth, cli, db, search, security, views
+    from wiki import api, auth, cli, db, mailer, search, security, views
 
-    for part in (db, security, auth, search, views, api, cli):
+    for part in (db, security, auth, search, views, api, cli, mailer):
         part.init_app(app)
     return app
 

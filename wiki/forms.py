@@ -235,3 +235,61 @@ def show_by_field(form: FlaskForm, error: Exception) -> None:
         form.form_errors.append(message)
     else:
         field.errors = [*field.errors, message]
+
+
+# ---------------------------------------------------------------- talk pages, profile, account
+# The domain (``talk``, ``people``) checks lengths and empty text; these carry the fields.
+
+TALK_TEXT_FIELD_MAX = 25_000  # above talk.MAX_TEXT, so the domain's message is the one shown
+
+
+class TalkPostForm(FlaskForm):
+    """Start a thread (with a subject) or reply to a post (``parent``); ``revision`` quotes a revision."""
+
+    subject = StringField("Subject", validators=[Optional(), Length(max=1000)],
+                          description="A few words saying what the thread is about.")
+    text = TextAreaField("Your message", validators=[Optional(), Length(max=TALK_TEXT_FIELD_MAX)],
+                         description="Markdown works here. Do not include details about yourself or anyone "
+                                     "else that could identify them.",
+                         render_kw={"rows": 6, "spellcheck": "true"})
+    parent = HiddenIntegerField(validators=[Optional(), NumberRange(min=1)])
+    revision = HiddenIntegerField(validators=[Optional(), NumberRange(min=1)])
+    confirm_warnings = BooleanField(CONFIRM_LABEL)
+    submit = SubmitField("Post")
+
+
+class TalkEditForm(FlaskForm):
+    """Change one's own post, shortly after posting it."""
+
+    text = TextAreaField("Your message", validators=[Optional(), Length(max=TALK_TEXT_FIELD_MAX)],
+                         render_kw={"rows": 8, "spellcheck": "true"})
+    confirm_warnings = BooleanField(CONFIRM_LABEL)
+    submit = SubmitField("Save changes")
+
+
+class HidePostForm(FlaskForm):
+    """Hide a talk post from everyone but reviewers (reviewers), saying why."""
+
+    reason = StringField("Why hide it?", validators=[Optional(), Length(max=2000)],
+                         description="For example: “names a patient” or “personal attack”.")
+    submit = SubmitField("Hide post")
+
+
+class ProfileForm(FlaskForm):
+    """What a user says about themselves on their contributor page."""
+
+    display_name = StringField("Display name (optional)", validators=[Optional(), Length(max=400)],
+                               description="Shown on your contributor page beside your username.")
+    bio = TextAreaField("About you (optional)", validators=[Optional(), Length(max=4000)],
+                        description="A sentence or two, e.g. “Carer for my father, who has COPD.” "
+                                    "Everyone can read it.",
+                        render_kw={"rows": 4})
+    submit = SubmitField("Save profile")
+
+
+class DeleteAccountForm(FlaskForm):
+    """Delete one's own account, confirmed with the password."""
+
+    password = PasswordField("Your password", validators=[InputRequired(message="Enter your password.")],
+                             render_kw={"autocomplete": "current-password"})
+    submit = SubmitField("Delete my account")

@@ -113,7 +113,9 @@ def test_recent_changes_lists_revisions_newest_first(api, make_article, editor):
     assert [c["article"] for c in changes] == ["asthma", "gout", "asthma"]
     assert [c["revision"] for c in changes] == sorted((c["revision"] for c in changes), reverse=True)
     newest = changes[0]
-    assert set(newest) == {"article", "revision", "author", "created_at", "summary", "status", "size_delta"}
+    assert set(newest) == {"article", "revision", "author", "created_at", "summary", "status", "size_delta",
+                           "kind"}
+    assert {c["kind"] for c in changes} == {"revision"}
     assert newest["author"] == "eddie" and newest["status"] == "pending" and newest["size_delta"] == 6
     assert len(api.get("/recent-changes", query={"limit": 2}).get_json()["changes"]) == 2
     assert_error(api.get("/recent-changes", query={"limit": "-2"}), 400)

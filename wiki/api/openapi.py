@@ -288,14 +288,21 @@ _SCHEMAS: dict[str, Any] = {
     "Change": _object(
         {
             "article": {"type": "string"},
-            "revision": {"type": "integer"},
-            "author": _nullable("string"),
+            "revision": _nullable("integer", description="The revision made, reviewed, reported, discussed."),
+            "author": _nullable("string", description="Who acted; null for an anonymous report."),
             "created_at": {"type": "string", "format": "date-time"},
             "summary": {"type": "string"},
-            "status": {"type": "string", "enum": ["approved", "pending", "rejected"]},
-            "size_delta": {"type": "integer"},
+            "status": {
+                "type": "string",
+                "description": "revision and review: approved, pending, rejected; flag: open, resolved, "
+                "dismissed; talk: visible, hidden.",
+                "enum": ["approved", "pending", "rejected", "open", "resolved", "dismissed", "visible",
+                         "hidden"],
+            },
+            "size_delta": _nullable("integer", description="Revisions only."),
+            "kind": {"type": "string", "enum": ["revision", "review", "flag", "talk"]},
         },
-        ["article", "revision", "author", "created_at", "summary", "status", "size_delta"],
+        ["article", "revision", "author", "created_at", "summary", "status", "size_delta", "kind"],
     ),
     "User": _object(
         {
@@ -734,8 +741,17 @@ _PATHS: dict[str, Any] = {
         "get": {
             "operationId": "recentChanges",
             "tags": ["history"],
-            "summary": "The newest revisions across the wiki, newest first.",
-            "parameters": [_LIMIT],
+            "summary": "Revisions, reviews, reports and talk posts across the wiki, newest first.",
+            "parameters": [
+                _LIMIT,
+                {
+                    "name": "kinds",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string"},
+                    "description": "Comma-separated: revision, review, flag, talk (default: all).",
+                },
+            ],
             "responses": {
                 "200": _ok(
                     "Recent changes.",

@@ -1,4 +1,4 @@
-"""API: single revisions (reading, undo, suppression) and the recent-changes feed (revisions only).
+"""API: single revisions (reading, undo, suppression) and the recent-changes feed.
 
 Thin handlers over ``wiki.revisions``: parse, authorize with the permission
 table, call, present. Suppressed text is shown to admins only. No SQL here.
@@ -12,6 +12,7 @@ from flask import request
 
 from wiki import auth, db, permissions, recent, revisions
 from wiki.api import bp, schemas, write_limited
+from wiki.errors import InvalidInput
 from wiki.permissions import Action
 
 
@@ -57,13 +58,23 @@ def suppress_revision(revision_id: int) -> dict[str, Any]:
 
 @bp.get("/recent-changes")
 def recent_changes() -> dict[str, Any]:
-    """The newest revisions across the wiki, newest first (suppressed summaries hidden but for admins)."""
+    """Revisions, reviews, reports and talk posts, newest first; ``kinds`` (comma list) narrows them.
+
+    Suppressed summaries are hidden but for admins, report reasons but for reviewers.
+    """
     limit = schemas.query_limit(request.args)
-    changes = recent.list_changes(db.session(), limit=limit, kinds=("revision",), viewer=auth.current_actor())
+    raw_kinds = [k.strip() for k in request.args.get("kinds", "").split(",") if k.strip()]
+    unknown = sorted(set(raw_kinds) - set(recent.KINDS))
+    if unknown:
+        raise InvalidInput(f"Unknown kinds {', '.join(unknown)[:200]}; known: {', '.join(recent.KINDS)}.",
+                           field="kinds")
+    changes = recent.list_changes(db.session(), limit=limit, kinds=raw_kinds or None,
+                                  viewer=auth.current_actor())
     return {"changes": [_change_to_json(change) for change in changes]}
 
 
 def _change_to_json(change: recent.Change) -> dict[str, Any]:
+    # CONTRACT.md's fields first; "kind" says which of the four streams the change is from.
     return {
         "article": change.article_slug,
         "revision": change.revision_id,
@@ -72,4 +83,5 @@ def _change_to_json(change: recent.Change) -> dict[str, Any]:
         "summary": change.summary,
         "status": change.status,
         "size_delta": change.size_delta,
+        "kind": change.kind,
     }

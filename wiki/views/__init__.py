@@ -19,7 +19,7 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import TemplateNotFound
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from wiki import articles, auth, db, errors
+from wiki import articles, auth, db, errors, watch
 from wiki import review as review_policy  # ``wiki.views.review`` (the blueprint) takes the plain name
 from wiki.models import Role
 from wiki.permissions import Action, can
@@ -34,9 +34,9 @@ _JSON_CODES = {400: "invalid_input", 401: "unauthorized", 403: "forbidden", 404:
 
 def init_app(app: Flask) -> None:
     """Register the page blueprints, the template helpers and the error pages."""
-    from wiki.views import accounts, admin, browse, flags, history, pages, review, search
+    from wiki.views import accounts, admin, browse, community, flags, history, pages, review, search, talk
 
-    for module in (pages, history, browse, accounts, search, review, flags, admin):
+    for module in (pages, history, browse, accounts, search, review, flags, admin, talk, community):
         app.register_blueprint(module.bp)
     app.context_processor(_template_context)
     app.add_template_filter(format_datetime, "datetime")
@@ -53,7 +53,14 @@ def _template_context() -> dict[str, Any]:
     pending = None
     if can(actor, Action.REVIEW):
         pending = review_policy.pending_count(db.session())
-    return {"actor": actor, "can": can, "Action": Action, "Role": Role, "pending_review_count": pending}
+    # None for visitors, so the header shows the link only to people who have notifications.
+    unread = watch.unread_count(db.session(), actor) if actor.id is not None else None
+
+    def is_watching(article: Any) -> bool:
+        return watch.is_watching(db.session(), actor, article)
+
+    return {"actor": actor, "can": can, "Action": Action, "Role": Role, "pending_review_count": pending,
+            "unread_notifications": unread, "is_watching": is_watching}
 
 
 def format_datetime(value: datetime | None) -> str:

@@ -7,12 +7,15 @@ import json
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import PASSWORD
 from tests.views.conftest import ASTHMA, Wiki, assert_csp_clean, make_csrf_app, parse
-from wiki import articles, db, flags
+from wiki import articles, checks, db, diffing, flags
 from wiki.models import Role
 from wiki.permissions import ANONYMOUS
+from wiki.views import diffview
 
 DOSE_EDIT = ASTHMA.replace("within minutes.", "within minutes. Take 2 puffs of 100 mcg.")
 WORD_EDIT = ASTHMA.replace("long-term condition", "lifelong condition")
@@ -33,6 +36,7 @@ def _report(wiki, slug: str, reason: str = "This is out of date") -> int:
     def file(session):
         article = articles.get_by_slug(session, slug)
         return flags.report(session, article, reason=reason, excerpt="long-term", reporter=ANONYMOUS).id
+
     return wiki.run(file)
 
 
@@ -40,10 +44,12 @@ def _flag_status(wiki, flag_id: int) -> tuple[str, int | None]:
     def read(session):
         flag = flags.get_flag(session, flag_id)
         return flag.status.value, flag.resolved_by_revision_id
+
     return wiki.run(read)
 
 
 # ---------------------------------------------------------------- the queue page
+
 
 def test_queue_card_shows_title_wait_authors_diff_and_forms(client, wiki, as_user, pending):
     slug, stable, rev = pending
@@ -139,6 +145,7 @@ def test_nav_counts_articles_waiting_for_reviewers(client, as_user, pending):
 
 # ---------------------------------------------------------------- approve and reject by form
 
+
 def test_approve_makes_the_change_stable_and_returns_to_the_queue(client, wiki, as_user, pending):
     slug, stable, rev = pending
     as_user("rita", Role.REVIEWER)
@@ -207,6 +214,7 @@ def test_reject_can_close_the_reports_it_fixes(client, wiki, as_user, pending):
 
 # ---------------------------------------------------------------- approve and reject by fetch (review.js)
 
+
 def test_json_approve_answers_json_with_the_new_count(client, wiki, as_user, pending):
     slug, stable, rev = pending
     as_user("rita", Role.REVIEWER)
@@ -230,8 +238,9 @@ def test_json_reject_of_a_closed_revision_is_a_json_409(client, wiki, as_user, p
     _, _, rev = pending
     as_user("rita", Role.REVIEWER)
     client.post(f"/review/{rev}/approve", data={})
-    response = client.post(f"/review/{rev}/reject", data={"comment": "x"},
-                           headers={"Accept": "application/json"})
+    response = client.post(
+        f"/review/{rev}/reject", data={"comment": "x"}, headers={"Accept": "application/json"}
+    )
     assert response.status_code == 409 and response.get_json()["error"] == "conflict"
 
 
@@ -254,6 +263,7 @@ def test_review_posts_need_the_csrf_token(tmp_path):
 
 
 # ---------------------------------------------------------------- the article page
+
 
 def _json_ld(body: str) -> dict:
     match = re.search(r'<script type="application/ld\+json">(.*?)</script>', body, re.S)
@@ -284,3 +294,28 @@ def test_every_article_offers_to_report_an_inaccuracy(client, wiki):
     body = client.get(f"/wiki/{slug}").get_data(as_text=True)
     assert f'href="/wiki/{slug}/report"' in body and "Report an inaccuracy" in body
     assert "Last reviewed by" in body
+
+
+# ---------------------------------------------------------------- widening changes to whole doses
+
+
+def test_a_changed_number_is_shown_with_its_unit():
+    old = "The usual adult dose is 200 mg to 400 mg every 4 to 6 hours.\n"
+    new = old.replace("200 mg to 400 mg", "2000 mg to 4000 mg")
+    html = diffing.ops_to_html(
+        diffview.widen_to_matches(diffing.word_diff(old, new), checks.DOSE_PATTERN),
+        highlight=checks.DOSE_PATTERN,
+    )
+    assert '<del class="diff-del"><mark class="diff-mark">200 mg</mark></del>' in html
+    assert '<ins class="diff-ins"><mark class="diff-mark">2000 mg</mark></ins>' in html
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.text(alphabet="0123456789 .,mgclk\n", max_size=60),
+    st.text(alphabet="0123456789 .,mgclk\n", max_size=60),
+)
+def test_widening_keeps_both_texts(old, new):
+    ops = diffview.widen_to_matches(diffing.word_diff(old, new), checks.DOSE_PATTERN)
+    assert diffing.source_texts(ops) == (old, new)
+    assert all(text for _, text in ops)

@@ -459,7 +459,10 @@ class WhooshBackend:
             # documents already known to hold it.
             scored = _relax_phrases(q)
             allowed = matched
-        hits = list(searcher.search(scored, limit=offset + limit, filter=allowed, terms=False))[offset:]
+        results = searcher.search(scored, limit=offset + limit, filter=allowed, terms=False)
+        # Slice, never list(): list() asks len(), and Whoosh answers that by
+        # running the whole query again to count.
+        hits = results[offset : offset + limit]
         stems = {text for field, text in q.iter_all_terms() if field == "body"}
         for hit in hits[:limit]:
             stored = hit.fields()

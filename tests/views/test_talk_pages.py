@@ -84,8 +84,11 @@ def test_reply_nests_under_its_parent_and_notifies_the_parent_author(client, wik
 
 def test_reply_to_unknown_post_is_404(client, wiki, as_user):
     wiki.article()
+    wiki.article("Gout", "**Gout**.\n")
     as_user("erin")
     assert client.get("/wiki/asthma/talk?reply=999").status_code == 404
+    gout_post = _post_id(_start(client, slug="gout"))
+    assert client.get(f"/wiki/asthma/talk?reply={gout_post}").status_code == 404
     response = client.post("/wiki/asthma/talk", data={"text": "Hello", "parent": 999})
     assert response.status_code == 404
 

@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from wiki import articles, auth, db, people, revisions, talk
-from wiki.errors import InvalidInput, NeedsConfirmation
+from wiki.errors import InvalidInput, NeedsConfirmation, NotFound
 from wiki.forms import HidePostForm, TalkEditForm, TalkPostForm, show_by_field
 from wiki.models import Article, Revision
 from wiki.permissions import Action, can
@@ -57,7 +57,8 @@ def show(slug: str) -> ResponseReturnValue:
         revision = revisions.get_revision(session, rev_id, article)
         form.revision.set(revision.id)
     if reply_to is not None:
-        talk.get_post(session, reply_to)  # 404 for a post that does not exist
+        if talk.get_post(session, reply_to).article_id != article.id:
+            raise NotFound(f"There is no post {reply_to} on the talk page of {article.title}.")
         form.parent.set(reply_to)
     return _talk_page(article, form, reply_to=reply_to, revision=revision)
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests.conftest import PASSWORD
-from tests.views.conftest import ASTHMA, login
+from tests.views.conftest import ASTHMA, assert_csp_clean, login
 from wiki import accounts, articles, flags, review, talk
 from wiki.models import Article, Notification, Revision, TalkPost, User, Watch, utcnow
 from wiki.permissions import ANONYMOUS
@@ -460,3 +460,15 @@ def test_notifications_are_mailed_from_a_background_thread_after_a_request(tmp_p
     sent = helper.run(lambda s: s.scalar(select(func.count()).where(Notification.emailed_at.is_not(None))))
     assert sent == 1
     db.database(app).engine.dispose()
+
+
+def test_community_pages_have_no_inline_script_or_style(client, wiki, as_user):
+    _seed_everything(wiki)
+    as_user("eddie")
+    client.post("/wiki/asthma/watch")
+    for path in ("/recent", "/notifications", "/wiki/asthma/talk", "/wiki/asthma/links", "/special",
+                 "/special/wanted", "/special/unreferenced", "/special/stale", "/user/erin", "/account",
+                 "/account/delete"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert_csp_clean(response)

@@ -53,6 +53,15 @@ def test_users_page_lists_accounts_with_roles_and_forms(client, wiki, as_user):
     assert 'action="/admin/users/ada/role"' not in body  # not on yourself
 
 
+def test_users_page_shows_fifty_accounts_a_page(client, wiki, as_user):
+    for n in range(52):
+        wiki.user(f"user{n:02d}")
+    as_user("ada", Role.ADMIN)
+    first = client.get("/admin/users").get_data(as_text=True)
+    assert "53 accounts" in first and first.count('class="user-admin"') == 50 and "Page 1 of 2" in first
+    assert client.get("/admin/users?page=2").get_data(as_text=True).count('class="user-admin"') == 3
+
+
 def test_set_role(client, wiki, as_user):
     wiki.user("eddie")
     as_user("ada", Role.ADMIN)

@@ -140,7 +140,7 @@ def test_nav_counts_articles_waiting_for_reviewers(client, as_user, pending):
     as_user("rita", Role.REVIEWER)
     body = client.get("/").get_data(as_text=True)
     assert re.search(r'href="/review">Review <span class="count">1<', body)
-    assert 'href="/flags"' in body and 'href="/corrections"' in body
+    assert 'href="/corrections"' in body and 'href="/admin/users"' not in body
 
 
 # ---------------------------------------------------------------- approve and reject by form
@@ -205,6 +205,7 @@ def test_reject_can_close_the_reports_it_fixes(client, wiki, as_user, pending):
     flag_id = _report(wiki, slug)
     as_user("rita", Role.REVIEWER)
     card = client.get("/review").get_data(as_text=True)
+    assert '<a href="/flags">1 open inaccuracy report</a>' in card
     assert f'name="resolve_flags" value="{flag_id}"' in card and "This is out of date" in card
     client.post(f"/review/{rev}/reject", data={"comment": "Wrong", "resolve_flags": [str(flag_id), "x"]})
     revert = wiki.pointers(slug)[1]

@@ -24,6 +24,7 @@ from wiki.views import params
 bp = Blueprint("admin", __name__)
 
 AUDIT_PAGE_SIZE = 100
+USERS_PAGE_SIZE = 50
 # The actions the domain audits (``audit.record`` callers), for the log's filter.
 AUDIT_ACTIONS = ("approve", "reject", "resolve_flag", "dismiss_flag", "protect", "suppress", "block",
                  "unblock", "set_role", "verify_clinician", "hide_post", "unhide_post", "delete_account")
@@ -41,7 +42,13 @@ def _form_problem(form) -> str:
 def users() -> ResponseReturnValue:
     actor = auth.current_actor()
     permissions.require(actor, Action.SET_ROLE)
-    return render_template("admin/users.html", users=accounts.list_users(db.session()), now=utcnow(),
+    # accounts.list_users has no paging yet: page over its answer here.
+    everyone = accounts.list_users(db.session())
+    pages = max(1, -(-len(everyone) // USERS_PAGE_SIZE))
+    page = min(params.page_arg(), pages)
+    shown = everyone[(page - 1) * USERS_PAGE_SIZE:page * USERS_PAGE_SIZE]
+    return render_template("admin/users.html", users=shown, total=len(everyone), page=page, pages=pages,
+                           now=utcnow(),
                            role_form=SetRoleForm(), verify_form=VerifyClinicianForm(), block_form=BlockForm(),
                            unblock_form=UnblockForm(), roles=[r for r in Role if r != Role.ANONYMOUS])
 

@@ -103,6 +103,7 @@ def queue() -> ResponseReturnValue:
         filters=filters,
         queue_url=url_for("review.queue", **filters, **({"page": page} if page > 1 else {})),
         categories=articles.list_categories(session),
+        open_flags=flags.count_flags(session, status="open"),
         approve_form=ApproveForm(),
         reject_form=RejectForm(),
     )

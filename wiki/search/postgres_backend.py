@@ -77,13 +77,18 @@ SCHEMA_SQL: list[str] = [
         body text NOT NULL DEFAULT '',
         tsv tsvector NOT NULL,
         rank_tsv tsvector NOT NULL
-    )""",
+    ) WITH (toast_tuple_target = 4096)""",
     # Ranking reads the small columns and the ranking vector of every match:
     # keep them in the row (MAIN, and room for 4 kB before anything leaves
-    # it), and let the body and the full vector go to TOAST. Reading those
-    # from TOAST for every match cost five times the ranking itself.
-    "ALTER TABLE search_documents SET (toast_tuple_target = 4096)",
-    "ALTER TABLE search_documents ALTER COLUMN rank_tsv SET STORAGE MAIN",
+    # it: toast_tuple_target above), and let the body and the full vector go
+    # to TOAST. Reading those from TOAST for every match cost five times the
+    # ranking itself. Altered only when needed: ALTER TABLE locks out readers.
+    """DO $$ BEGIN
+        IF (SELECT attstorage FROM pg_attribute
+            WHERE attrelid = 'search_documents'::regclass AND attname = 'rank_tsv') <> 'm' THEN
+            ALTER TABLE search_documents ALTER COLUMN rank_tsv SET STORAGE MAIN;
+        END IF;
+    END $$""",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_tsv ON search_documents USING gin (tsv)",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_names_trgm"
     " ON search_documents USING gin (names gin_trgm_ops)",

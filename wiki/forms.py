@@ -166,7 +166,8 @@ class ReportForm(FlaskForm):
 class ResolveFlagForm(FlaskForm):
     """Close a report as fixed by a revision (default: the article's current reviewed version)."""
 
-    revision = IntegerField("Revision that fixed it (optional)", validators=[Optional(), NumberRange(min=1)],
+    revision = IntegerField("Revision that fixed it (optional)",
+                            validators=[Optional(), NumberRange(min=1, max=2**63 - 1)],
                             description="Leave empty for the current reviewed version.")
     submit = SubmitField("Mark as fixed")
 

@@ -196,6 +196,7 @@ def test_resolve_with_a_named_revision_checks_it(client, wiki, as_user):
     assert _flags(wiki)[0]["status"] == "open"
     assert "cannot have fixed this report" in client.get("/flags").get_data(as_text=True)
     client.post(f"/flags/{flag_id}/resolve", data={"revision": "abc"})
+    client.post(f"/flags/{flag_id}/resolve", data={"revision": "99999999999999999999"})
     assert _flags(wiki)[0]["status"] == "open"
     client.post(f"/flags/{flag_id}/resolve", data={"revision": str(fix)})
     assert _flags(wiki)[0]["fixed_by"] == fix
@@ -218,6 +219,7 @@ def test_dismiss_needs_a_reason_and_closes_the_report(client, wiki, as_user):
 
 def test_unknown_flag_is_404(client, wiki, as_user):
     as_user("rita", Role.REVIEWER)
+    assert client.post("/flags/99999999999999999999/resolve", data={}).status_code == 404
     assert client.post("/flags/999/resolve", data={}).status_code == 404
     assert client.post("/flags/999/dismiss", data={"reason": "nope"}).status_code == 404
 

@@ -320,3 +320,15 @@ def test_widening_keeps_both_texts(old, new):
     ops = diffview.widen_to_matches(diffing.word_diff(old, new), checks.DOSE_PATTERN)
     assert diffing.source_texts(ops) == (old, new)
     assert all(text for _, text in ops)
+
+
+def test_approving_the_latest_of_several_pending_changes_accepts_them_all(client, wiki, as_user, pending):
+    slug, stable, first = pending
+    second = wiki.edit(slug, WORD_EDIT.replace("Wheezing", "Wheeze"), author="eddie", summary="shorter")
+    as_user("rita", Role.REVIEWER)
+    body = client.get("/review").get_data(as_text=True)
+    assert "2 changes" in body and f'action="/review/{second}/approve"' in body
+    client.post(f"/review/{second}/approve", data={})
+    assert wiki.revision(first)["status"] == wiki.revision(second)["status"] == "approved"
+    assert wiki.pointers(slug) == (second, second)
+    assert "All caught up" in client.get("/review").get_data(as_text=True)

@@ -21,6 +21,9 @@ from wiki.models import Role, User, utcnow
 from wiki.permissions import Action
 from wiki.views import params
 
+# Ids a row can have; anything else in the path is an unknown URL (404), never an overflow.
+ID = f"int(min=1, max={params.MAX_ID})"
+
 bp = Blueprint("admin", __name__)
 
 AUDIT_PAGE_SIZE = 100
@@ -166,7 +169,7 @@ def protect(slug: str) -> ResponseReturnValue:
     return redirect(url_for("pages.show", slug=article.slug))
 
 
-@bp.post("/revisions/<int:rev_id>/suppress")
+@bp.post(f"/revisions/<{ID}:rev_id>/suppress")
 def suppress(rev_id: int) -> ResponseReturnValue:
     session = db.session()
     actor = auth.current_actor()

@@ -20,6 +20,9 @@ from wiki.permissions import Action
 from wiki.talk import RateLimited
 from wiki.views import params
 
+# Ids a row can have; anything else in the path is an unknown URL (404), never an overflow.
+ID = f"int(min=1, max={params.MAX_ID})"
+
 bp = Blueprint("flags", __name__)
 
 PAGE_SIZE = 50
@@ -82,7 +85,7 @@ def list_flags() -> ResponseReturnValue:
                            statuses=STATUS_CHOICES, now=utcnow())
 
 
-@bp.post("/flags/<int:flag_id>/resolve")
+@bp.post(f"/flags/<{ID}:flag_id>/resolve")
 def resolve(flag_id: int) -> ResponseReturnValue:
     session = db.session()
     actor = auth.current_actor()
@@ -100,7 +103,7 @@ def resolve(flag_id: int) -> ResponseReturnValue:
     return redirect(_back(None))
 
 
-@bp.post("/flags/<int:flag_id>/dismiss")
+@bp.post(f"/flags/<{ID}:flag_id>/dismiss")
 def dismiss(flag_id: int) -> ResponseReturnValue:
     session = db.session()
     actor = auth.current_actor()

@@ -29,6 +29,9 @@ from wiki.models import Article, Flag, Revision, Role, User
 from wiki.permissions import Action
 from wiki.views import diffview, params
 
+# Ids a row can have; anything else in the path is an unknown URL (404), never an overflow.
+ID = f"int(min=1, max={params.MAX_ID})"
+
 bp = Blueprint("review", __name__)
 
 PAGE_SIZE = 50
@@ -136,13 +139,13 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
 
 
-@bp.post("/review/<int:rev_id>/approve")
+@bp.post(f"/review/<{ID}:rev_id>/approve")
 def approve(rev_id: int) -> ResponseReturnValue:
     form = ApproveForm()
     return _decide(rev_id, form, approve=True)
 
 
-@bp.post("/review/<int:rev_id>/reject")
+@bp.post(f"/review/<{ID}:rev_id>/reject")
 def reject(rev_id: int) -> ResponseReturnValue:
     form = RejectForm()
     return _decide(rev_id, form, approve=False)

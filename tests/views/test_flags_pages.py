@@ -159,7 +159,19 @@ def test_flags_list_shows_open_reports_with_excerpt_reason_and_age(client, wiki,
     assert "within minutes" in body and "The onset time is wrong" in body
     assert re.search(r"\(\d+ s ago\)", body) and "an anonymous reader" in body
     assert f'action="/flags/{flag_id}/resolve"' in body and f'action="/flags/{flag_id}/dismiss"' in body
+    assert "What has changed since the report" not in body
     assert "1 open report" in body
+
+
+def test_flags_list_links_to_what_changed_since_the_report(client, wiki, as_user):
+    slug = wiki.article()
+    stable, _ = wiki.pointers(slug)
+    _report(wiki, slug)
+    wiki.user("eddie")
+    latest = wiki.edit(slug, FIXED, author="eddie")
+    as_user("rita", Role.REVIEWER)
+    body = client.get("/flags").get_data(as_text=True)
+    assert f"/wiki/{slug}/diff?to={latest}&amp;from={stable}" in body
 
 
 def test_resolving_before_any_fix_is_refused(client, wiki, as_user):

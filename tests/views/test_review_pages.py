@@ -245,6 +245,14 @@ def test_json_reject_of_a_closed_revision_is_a_json_409(client, wiki, as_user, p
     assert response.status_code == 409 and response.get_json()["error"] == "conflict"
 
 
+def test_json_post_by_a_non_reviewer_is_a_json_403(client, wiki, as_user, pending):
+    _, _, rev = pending
+    as_user("eve")
+    response = client.post(f"/review/{rev}/approve", data={}, headers={"Accept": "application/json"})
+    assert response.status_code == 403 and response.get_json()["error"] == "forbidden"
+    assert client.post(f"/review/{rev}/approve", data={}).mimetype == "text/html"
+
+
 def test_review_posts_need_the_csrf_token(tmp_path):
     app = make_csrf_app(tmp_path)
     wiki = Wiki(app)

@@ -23,7 +23,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from wiki import articles, auth, checks, db, flags, permissions, review, revisions, trust
-from wiki.errors import Conflict, InvalidInput, WikiError
+from wiki.errors import Conflict, Forbidden, InvalidInput, Unauthorized, WikiError
 from wiki.forms import ApproveForm, RejectForm
 from wiki.models import Article, Flag, Revision, Role, User
 from wiki.permissions import Action
@@ -155,9 +155,14 @@ def _decide(rev_id: int, form: ApproveForm | RejectForm, *, approve: bool) -> Re
     """Approve or reject ``rev_id``; close the reports the reviewer ticked with the resulting revision."""
     session = db.session()
     actor = auth.current_actor()
-    permissions.require(actor, Action.REVIEW)  # before the form, so nobody else learns how it is checked
     back = params.local_url(form.next.data, url_for("review.queue"))
     wants_json = _wants_json()
+    try:
+        permissions.require(actor, Action.REVIEW)  # before the form, so nobody else learns how it is checked
+    except (Unauthorized, Forbidden) as exc:
+        if not wants_json:
+            raise  # the error pages (a 401 or 403 page) answer the browser
+        return _refused(exc, back, wants_json)
     if not form.validate_on_submit():
         message = "The form expired or was incomplete; reload the page and try again."
         if "csrf_token" not in form.errors:

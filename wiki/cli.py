@@ -97,12 +97,17 @@ def import_files(files: list[content_io.ArticleFile], *, show_progress: bool = T
     policy = auth.edit_policy()
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     with click.progressbar(files, label="Importing", show_pos=True, file=None if show_progress else _Null()) as bar:
+        created = []
         for item in bar:
             try:
-                counts[content_io.import_file(session, item, policy=policy)] += 1
+                outcome = content_io.import_file(session, item, policy=policy, rerender=False)
             except WikiError as exc:
                 session.rollback()
                 raise click.ClickException(f"{item.path.name}: {exc.message}") from None
+            counts[outcome] += 1
+            if outcome == "created":
+                created.append(item.title)
+    content_io.finish_import(session, created)
     _drain_search()
     return counts
 

@@ -119,18 +119,34 @@ def read_dir(directory: Path) -> tuple[list[ArticleFile], list[str]]:
     return files, errors
 
 
-def import_file(session: Session, item: ArticleFile, *, policy: revisions.EditPolicy) -> str:
-    """Create or update one article from a file; "created", "updated" or "unchanged". Commits."""
+def import_file(session: Session, item: ArticleFile, *, policy: revisions.EditPolicy,
+                rerender: bool = True) -> str:
+    """Create or update one article from a file; "created", "updated" or "unchanged". Commits.
+
+    With ``rerender`` False a new article does not re-render the pages linking
+    to it; call ``finish_import`` once after the batch.
+    """
     article = articles.find_by_slug(session, articles.slugify(item.title))
     if article is None:
         revisions.create_article(session, item.title, item.text, summary=f"Imported from {item.path.name}",
-                                 author=SYSTEM, policy=policy, confirm_warnings=True, kind=RevisionKind.IMPORT)
+                                 author=SYSTEM, policy=policy, confirm_warnings=True, kind=RevisionKind.IMPORT,
+                                 rerender=rerender)
         return "created"
     if revisions.load_text(session, article.latest_revision_id) == item.text:
         return "unchanged"
     revisions.save_edit(session, article.id, item.text, summary=f"Imported from {item.path.name}", author=SYSTEM,
                         base_revision_id=None, policy=policy, confirm_warnings=True, kind=RevisionKind.IMPORT)
     return "updated"
+
+
+def finish_import(session: Session, titles: list[str]) -> int:
+    """Re-render, once, the pages linking to the articles a batch created (red links turn blue). Commits."""
+    slugs = {articles.slugify(title) for title in titles}
+    found = session.scalars(select(Article).where(Article.slug.in_(slugs))).all()
+    slugs |= {alias.slug for article in found for alias in article.aliases}
+    count = revisions.rerender_linkers(session, slugs)
+    session.commit()
+    return count
 
 
 def iter_export(session: Session) -> Iterator[tuple[str, str]]:

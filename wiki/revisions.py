@@ -325,8 +325,12 @@ def create_article(
     policy: EditPolicy = DEFAULT_POLICY,
     confirm_warnings: bool = False,
     kind: RevisionKind = RevisionKind.CREATE,
+    rerender: bool = True,
 ) -> SaveResult:
     """Create an article with its first revision. Commits.
+
+    ``rerender`` False skips re-rendering the pages that link to it (their red
+    links stay red): a bulk import does that once at the end instead.
 
     :raises Conflict: an article with this title (or slug) exists.
     :raises NeedsConfirmation, InvalidInput, TooLarge, Forbidden: as for ``save_edit``.
@@ -369,7 +373,8 @@ def create_article(
         revision.reviewed_by_id = author.id
         revision.reviewed_at = now
     after_change(session, article, revision, text, readers_changed=True)
-    rerender_linkers(session, {slug} | {a.slug for a in article.aliases})
+    if rerender:
+        rerender_linkers(session, {slug} | {a.slug for a in article.aliases})
     session.commit()
     return SaveResult(revision, warnings=warnings)
 

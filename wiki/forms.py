@@ -285,6 +285,10 @@ class ProfileForm(FlaskForm):
                         description="A sentence or two, e.g. “Carer for my father, who has COPD.” "
                                     "Everyone can read it.",
                         render_kw={"rows": 4})
+    email = StringField("E-mail for notifications (optional)", validators=[Optional(), Length(max=254)],
+                        description="Private: only used to e-mail you about watched articles, replies "
+                                    "and reviews, when this wiki sends mail.",
+                        render_kw={"type": "email", "autocomplete": "email"})
     submit = SubmitField("Save profile")
 
 

@@ -12,6 +12,8 @@ No Flask imports: called from views, API, CLI and tests alike.
 
 from __future__ import annotations
 
+import re
+
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -145,11 +147,29 @@ def _clean_bio(value: object) -> str | None:
     return value or None
 
 
+_KEEP: Any = object()
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def clean_email(email: str | None) -> str | None:
+    """A plausible e-mail address (for notifications), or None when empty.
+
+    :raises InvalidInput: not shaped like an address.
+    """
+    email = (email or "").strip()
+    if not email:
+        return None
+    if len(email) > 254 or not _EMAIL.match(email):
+        raise InvalidInput("That does not look like an e-mail address (name@example.org).", field="email")
+    return email
+
+
 def update_profile(session: Session, user: User, *, display_name: str | None, bio: str | None,
-                   actor: Actor) -> User:
-    """Set ``user``'s display name and short bio (empty clears them). Commits.
+                   actor: Actor, email: str | None = _KEEP) -> User:
+    """Set ``user``'s display name, short bio and (when given) notification e-mail; empty clears them. Commits.
 
     A display name may not be another user's username, so nobody can pass as someone else.
+    The e-mail address is private: it is used only to send notifications.
 
     :raises Forbidden: ``actor`` is neither the user nor an admin, or the user is blocked.
     :raises InvalidInput: too long, or holding control characters.
@@ -158,6 +178,7 @@ def update_profile(session: Session, user: User, *, display_name: str | None, bi
     _self_or_admin(actor, user, "edit")
     name = _clean_line(display_name, "display_name", MAX_DISPLAY_NAME)
     text = _clean_bio(bio)
+    address = _KEEP if email is _KEEP else clean_email(email)
     user_id = user.id
     begin_write(session)
     user = session.get(User, user_id)
@@ -169,6 +190,8 @@ def update_profile(session: Session, user: User, *, display_name: str | None, bi
                            field="display_name")
     user.display_name = name
     user.bio = text
+    if address is not _KEEP:
+        user.email = address
     session.commit()
     return user
 

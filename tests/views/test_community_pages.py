@@ -472,3 +472,14 @@ def test_community_pages_have_no_inline_script_or_style(client, wiki, as_user):
         response = client.get(path)
         assert response.status_code == 200, path
         assert_csp_clean(response)
+
+
+def test_a_user_sets_and_clears_their_notification_email(client, wiki, auth):
+    wiki.user("erin")
+    auth.login("erin")
+    bad = client.post("/account", data={"display_name": "", "bio": "", "email": "not an address"})
+    assert bad.status_code == 400 and "does not look like an e-mail address" in bad.get_data(as_text=True)
+    assert client.post("/account", data={"display_name": "", "bio": "", "email": "erin@example.org"}).status_code == 302
+    assert 'value="erin@example.org"' in client.get("/account").get_data(as_text=True)
+    client.post("/account", data={"display_name": "", "bio": "", "email": ""})
+    assert 'value="erin@example.org"' not in client.get("/account").get_data(as_text=True)

@@ -99,12 +99,13 @@ def account() -> ResponseReturnValue:
     me = auth.current_user_row()
     form = ProfileForm()
     if request.method == "GET":
-        form.display_name.data, form.bio.data = me.display_name, me.bio
+        form.display_name.data, form.bio.data, form.email.data = me.display_name, me.bio, me.email
         return render_template("accounts/account.html", form=form)
     if not form.validate_on_submit():
         return render_template("accounts/account.html", form=form), 400
     try:
-        people.update_profile(session, me, display_name=form.display_name.data, bio=form.bio.data, actor=me)
+        people.update_profile(session, me, display_name=form.display_name.data, bio=form.bio.data, actor=me,
+                              email=form.email.data)
     except (InvalidInput, Conflict) as exc:
         show_by_field(form, exc)
         return render_template("accounts/account.html", form=form), exc.status

@@ -97,12 +97,13 @@ SCHEMA_SQL: list[str] = [
     """CREATE TABLE IF NOT EXISTS search_names (
         article_id integer NOT NULL REFERENCES search_documents (article_id) ON DELETE CASCADE,
         name text NOT NULL,
-        key text NOT NULL,
+        key text COLLATE "C" NOT NULL,
         is_alias boolean NOT NULL,
         key_tsv tsvector NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS ix_search_names_article_id ON search_names (article_id)",
-    "CREATE INDEX IF NOT EXISTS ix_search_names_key ON search_names (key text_pattern_ops)",
+    # C collation: one btree serves both LIKE 'prefix%' and ORDER BY key.
+    "CREATE INDEX IF NOT EXISTS ix_search_names_key ON search_names (key)",
     "CREATE INDEX IF NOT EXISTS ix_search_names_key_tsv ON search_names USING gin (key_tsv)",
     """CREATE TABLE IF NOT EXISTS search_words (
         word text PRIMARY KEY,
@@ -191,13 +192,22 @@ ORDER BY word
 ON CONFLICT (word) DO UPDATE SET ndoc = w.ndoc + EXCLUDED.ndoc
 """)
 
+# Candidates only, each branch bounded so a one-letter prefix over 100,000
+# articles reads a few hundred index entries, not every name with an "a";
+# the best are picked in Python. Word prefixes ("attack" in "heart attack")
+# are looked up from the third letter on.
 _SUGGEST_SQL = sa.text("""
-SELECT n.article_id, d.slug, d.title, n.name, n.is_alias, n.key LIKE :like AS starts
-FROM search_names n JOIN search_documents d USING (article_id)
-WHERE n.key LIKE :like OR n.key_tsv @@ to_tsquery('simple', :tsq)
-ORDER BY starts DESC, n.is_alias, length(n.name), n.name
-LIMIT :limit
+WITH candidates AS (
+    (SELECT n.article_id, n.name, n.is_alias, true AS starts FROM search_names n
+     WHERE n.key LIKE :like ORDER BY n.key LIMIT :cap)
+    UNION ALL
+    (SELECT n.article_id, n.name, n.is_alias, false FROM search_names n
+     WHERE :words_too AND n.key_tsv @@ to_tsquery('simple', :tsq) LIMIT :cap)
+)
+SELECT c.article_id, d.slug, d.title, c.name, c.is_alias, c.starts
+FROM candidates c JOIN search_documents d USING (article_id)
 """)
+SUGGEST_CANDIDATES = 200
 
 
 def _text(value: str) -> str:
@@ -574,7 +584,8 @@ class PostgresBackend:
         params = {
             "like": key + "%",
             "tsq": " & ".join(f"'{word}':*" for word in words),
-            "limit": limit * 4,
+            "words_too": len(key) >= 3,
+            "cap": SUGGEST_CANDIDATES,
         }
         try:
             with self.engine.connect() as conn:
@@ -584,7 +595,10 @@ class PostgresBackend:
             return []
         seen: set[int] = set()
         out: list[Suggestion] = []
-        for article_id, slug, title, name, is_alias, _starts in rows:
+        # Whole-name prefixes first, then titles before aliases, shorter first.
+        for article_id, slug, title, name, is_alias, _starts in sorted(
+            rows, key=lambda row: (not row[5], row[4], len(row[3]), row[3].casefold())
+        ):
             if article_id not in seen:
                 seen.add(article_id)
                 out.append(Suggestion(slug, title, name if is_alias else None))

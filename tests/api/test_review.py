@@ -167,3 +167,21 @@ def test_queue_lists_every_pending_revision_oldest_first(api, make_article, revi
     assert entry["author"] == "eddie" and entry["waiting_seconds"] >= 0
     assert [w["kind"] for w in entry["warnings"]] == ["dose_change"]
     assert pending[0]["warnings"] == []
+
+
+def test_queue_filters_by_category_and_dose(api, make_article, reviewer, editor):
+    gout_text = "---\ncategories: [Rheumatology]\n---\nTake 500 mg daily.\n"
+    hay_text = "---\ncategories: [Pulmonology]\n---\nUse your inhaler.\n"
+    gout = make_article("Gout", gout_text).latest_revision_id
+    hay = make_article("Hay fever", hay_text).latest_revision_id
+    api.put("/articles/gout", as_=editor, json={"text": gout_text.replace("500", "1000"), "base_revision": gout})
+    api.put("/articles/hay-fever", as_=editor, json={"text": hay_text.replace("your", "your blue"),
+                                                     "base_revision": hay})
+
+    def slugs(query):
+        pending = api.get("/review/queue", as_=reviewer, query=query).get_json()["pending"]
+        return sorted(entry["article"] for entry in pending)
+
+    assert slugs({}) == ["gout", "hay-fever"]
+    assert slugs({"category": "rheumatology"}) == ["gout"]
+    assert slugs({"dose": "1"}) == ["gout"]

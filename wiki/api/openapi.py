@@ -652,6 +652,12 @@ _PATHS: dict[str, Any] = {
             "tags": ["review"],
             "summary": "Every pending revision, oldest first (reviewer+).",
             "security": BEARER,
+            "parameters": [
+                _CATEGORY,
+                {"name": "dose", "in": "query", "required": False,
+                 "description": "1: only revisions that change a dose, unit, number or frequency.",
+                 "schema": {"type": "string", "enum": ["0", "1"]}},
+            ],
             "responses": {
                 "200": _ok(
                     "The queue.",

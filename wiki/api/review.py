@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
+
 from wiki import auth, db, permissions, review, revisions
 from wiki.api import bp, schemas, write_limited
 from wiki.models import utcnow
@@ -47,13 +49,20 @@ def reject_revision(revision_id: int) -> dict[str, Any]:
 
 @bp.get("/review/queue")
 def review_queue() -> dict[str, Any]:
-    """Every pending revision, oldest first, with how long it has waited and its warnings (reviewers)."""
+    """Every pending revision, oldest first, with how long it has waited and its warnings (reviewers).
+
+    ``?category=<slug>`` keeps one category's articles; ``?dose=1`` keeps the
+    revisions that change a dose or number.
+    """
     permissions.require(auth.current_actor(), Action.REVIEW)
     session = db.session()
+    category = (request.args.get("category") or "").strip() or None
+    dose_only = request.args.get("dose", "") in ("1", "true", "yes")
     pending = [
         rev
-        for entry in review.pending_queue(session)
+        for entry in review.pending_queue(session, category=category, dose_only=dose_only)
         for rev in review.list_pending_revisions(session, entry.article)
+        if rev.is_dose_change or not dose_only
     ]
     pending.sort(key=lambda rev: rev.id)
     now = utcnow()

@@ -49,3 +49,26 @@ def test_with_a_separate_indexer_the_web_process_leaves_the_outbox(tmp_path):
         assert db.session().query(IndexOutbox).count() == 0
     assert _titles(app, "zebra") == ["Zebra fever"]
     db.database(app).engine.dispose()
+
+
+def test_a_web_process_catches_a_lost_index_up_on_its_first_request(tmp_path):
+    import shutil
+
+    app = create_app(make_config(tmp_path, SEARCH_INLINE_INDEX=True))
+    with app.app_context():
+        db.create_all()
+    _seed(app, "Zebra fever")
+    deadline = time.monotonic() + 2
+    while not _titles(app, "zebra") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    search.get_backend(app).close()
+    shutil.rmtree(app.config["SEARCH_INDEX_DIR"])  # the index is lost; the database is the truth
+    app2 = create_app(make_config(tmp_path, SEARCH_INLINE_INDEX=True))
+    assert _titles(app2, "zebra") == []
+    app2.test_client().get("/")
+    deadline = time.monotonic() + 3
+    while not _titles(app2, "zebra") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _titles(app2, "zebra") == ["Zebra fever"]
+    db.database(app).engine.dispose()
+    db.database(app2).engine.dispose()

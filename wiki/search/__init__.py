@@ -116,6 +116,14 @@ def init_app(app: Flask) -> None:
         elif mode:
             drainer.wake()
 
+    @app.before_request
+    def _catch_up_once() -> None:
+        # The first request a web process serves starts its drain thread, which
+        # begins by catching the index up with the database (an index deleted or
+        # restored from an old backup is repaired without a manual reindex).
+        if app.config.get("SEARCH_INLINE_INDEX", True) is True and not drainer.started:
+            drainer.wake(catch_up=True)
+
 
 class _Drainer:
     """One daemon thread per process that drains the outbox when woken, and every second while alive.
@@ -132,15 +140,27 @@ class _Drainer:
         self._event = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._catch_up = False
 
-    def wake(self) -> None:
+    @property
+    def started(self) -> bool:
+        return self._thread is not None
+
+    def wake(self, *, catch_up: bool = False) -> None:
         with self._lock:
+            self._catch_up = self._catch_up or catch_up
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="search-drain", daemon=True)
                 self._thread.start()
         self._event.set()
 
     def _run(self) -> None:
+        if self._catch_up:
+            self._catch_up = False
+            try:
+                catch_up_now(self._app)
+            except Exception:  # noqa: BLE001 - the periodic drain still runs
+                log.exception("search catch-up at start failed")
         while True:
             self._event.wait(timeout=self.POLL_SECONDS)
             self._event.clear()

@@ -136,8 +136,9 @@ class SearchBackend(Protocol):
         the query's sake. ``"double quotes"`` search a phrase; an ICD-10 code
         matches itself and its subcodes ("E11" finds E11.9); misspelt words are
         also searched as their nearest indexed word, which is offered as
-        ``suggestion``. ``category`` (case-insensitive) keeps only that
-        category's articles.
+        ``suggestion`` (Whoosh draws it from titles, aliases and categories,
+        PostgreSQL from every indexed word). ``category`` (case-insensitive)
+        keeps only that category's articles.
         """
         ...
 
@@ -153,7 +154,9 @@ class SearchBackend(Protocol):
         """Replace the whole index with ``docs`` and return how many were indexed.
 
         Search keeps answering from the old index until the new one is
-        complete. ``progress`` is called now and then with the number of
+        complete; ``index`` and ``remove`` meanwhile raise ``IndexBusy``, so
+        their outbox rows wait and apply to the new index. ``progress`` is
+        called now and then with the number of
         documents indexed since its previous call (so ``click``'s
         ``ProgressBar.update`` fits).
         """

@@ -53,6 +53,16 @@ def main() -> None:
     args = parser.parse_args()
     instance = Path(tempfile.mkdtemp())
     url_db = args.database_url or f"sqlite:///{instance / 'wiki.db'}"
+    schema = None
+    if url_db.startswith("postgresql"):
+        # A schema of its own, dropped afterwards: the benchmark never touches the database's other tables.
+        import sqlalchemy as sa
+
+        schema = f"bench_{random.randrange(10**9)}"
+        admin = sa.create_engine(url_db)
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        url_db += ("&" if "?" in url_db else "?") + f"options=-csearch_path%3D{schema},public"
     # Auto-approve every role, so each save also moves the stable pointer and reindexes.
     env = {"WIKI_AUTO_APPROVE_ROLES": "editor,clinician,reviewer,admin"}
     with gunicorn(instance, database_url=url_db, extra_env=env) as base_url:
@@ -105,6 +115,10 @@ def main() -> None:
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - started
+    if schema is not None:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
     attempts = sum(counts[k] for k in ("saved", "conflict", "other"))
     latencies.sort()
     backend = url_db.split(":", 1)[0]

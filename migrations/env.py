@@ -31,9 +31,15 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
+    options = {}
+    if connection.dialect.name == "postgresql":
+        # Keep the version table in the schema the tables go to (the first on
+        # search_path), so a wiki in its own schema is never mistaken for one
+        # that another schema on the path already holds.
+        options["version_table_schema"] = connection.exec_driver_sql("SELECT current_schema()").scalar()
     # render_as_batch: SQLite cannot ALTER most things; batch mode copies the table.
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      compare_type=True)
+                      compare_type=True, **options)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -40,7 +40,8 @@ def postgres_url() -> Iterator[str]:
     with engine.begin() as conn:
         conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
     sep = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    # public too: the search backend uses the pg_trgm and fuzzystrmatch extensions installed there.
+    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema},public"
     with engine.begin() as conn:
         conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
     engine.dispose()

@@ -40,7 +40,10 @@ def schema_is_current(app: Flask) -> bool:
     """Whether the database is at the newest migration."""
     head = ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
     with db.database(app).engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision() == head
+        options = {}
+        if conn.dialect.name == "postgresql":  # as migrations/env.py: the version table's own schema
+            options["version_table_schema"] = conn.exec_driver_sql("SELECT current_schema()").scalar()
+        return MigrationContext.configure(conn, opts=options).get_current_revision() == head
 
 
 def upgrade_schema(app: Flask) -> None:

@@ -228,3 +228,23 @@ def list_pending_revisions(session: Session, article: Article) -> Sequence[Revis
         .where(Revision.article_id == article.id, Revision.status == RevisionStatus.PENDING)
         .order_by(Revision.id)
     ).all()
+
+
+def list_recently_reviewed(session: Session, limit: int = 10) -> list[Revision]:
+    """The newest reviewed revision of each of the ``limit`` most recently reviewed articles."""
+    query = (
+        select(Revision)
+        .where(Revision.status == RevisionStatus.APPROVED, Revision.reviewed_by_id.is_not(None),
+               Revision.reviewed_at.is_not(None))
+        .order_by(Revision.reviewed_at.desc(), Revision.id.desc())
+        .limit(limit * 5)
+    )
+    seen: set[int] = set()
+    found: list[Revision] = []
+    for revision in session.scalars(query):
+        if revision.article_id not in seen:
+            seen.add(revision.article_id)
+            found.append(revision)
+            if len(found) == limit:
+                break
+    return found

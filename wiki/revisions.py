@@ -180,6 +180,16 @@ def list_revisions(
     return session.scalars(query).all()
 
 
+def find_next(session: Session, revision: Revision) -> Revision | None:
+    """The revision saved right after ``revision`` on the same article, or None."""
+    return session.scalar(
+        select(Revision)
+        .where(Revision.article_id == revision.article_id, Revision.id > revision.id)
+        .order_by(Revision.id)
+        .limit(1)
+    )
+
+
 def count_revisions(session: Session, article: Article) -> int:
     return session.scalar(select(func.count()).where(Revision.article_id == article.id)) or 0
 

@@ -19,7 +19,7 @@ from wiki.errors import EditConflict, InvalidInput
 from wiki.forms import RestoreForm, RollbackForm, UndoForm
 from wiki.models import Article, Revision, RevisionStatus
 from wiki.permissions import Action, Actor
-from wiki.views import diffview, lookups, params
+from wiki.views import diffview, params
 
 bp = Blueprint("history", __name__)
 
@@ -67,7 +67,7 @@ def diff(slug: str) -> ResponseReturnValue:
             context["segments"] = diffview.inline(old_text, new_text)
         context["identical"] = old_text == new_text
         context["html"] = revisions.html_for(session, new)[0]
-    newer = lookups.find_next_revision(session, new)
+    newer = revisions.find_next(session, new)
     return render_template(
         "history/diff.html",
         article=article,

@@ -21,7 +21,7 @@ from wiki.errors import Conflict, EditConflict, InvalidInput, NeedsConfirmation,
 from wiki.forms import EditForm, NewArticleForm, show_by_field
 from wiki.models import Article, Revision, RevisionStatus
 from wiki.permissions import Action
-from wiki.views import diffview, lookups, params
+from wiki.views import diffview, params
 
 bp = Blueprint("pages", __name__)
 
@@ -35,7 +35,7 @@ def home() -> ResponseReturnValue:
         "pages/home.html",
         article_count=articles.count_articles(session),
         recent=articles.list_recently_updated(session, RECENT_ON_HOME),
-        reviewed=lookups.list_recently_reviewed(session, RECENT_ON_HOME),
+        reviewed=review.list_recently_reviewed(session, RECENT_ON_HOME),
     )
 
 

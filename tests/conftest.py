@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.storage_fixtures import store  # noqa: F401 - a fixture for every suite
 from wiki import accounts, create_app, db, revisions
 from wiki.models import Article, Role, User
 

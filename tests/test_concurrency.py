@@ -10,7 +10,6 @@ import threading
 
 import pytest
 
-from tests.storage_fixtures import store  # noqa: F401  (fixture)
 from wiki import revisions
 from wiki.errors import EditConflict
 from wiki.models import Article, Role

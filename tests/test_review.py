@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.storage_fixtures import store  # noqa: F401  (fixture)
 from wiki import review, revisions
 from wiki.errors import Conflict, Forbidden, InvalidInput, Unauthorized
 from wiki.models import Article, Revision, RevisionKind, RevisionStatus, Role, utcnow

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from tests.storage_fixtures import store  # noqa: F401  (fixture)
 from wiki import revisions
 from wiki.errors import Conflict, EditConflict, Forbidden, InvalidInput, NeedsConfirmation, TooLarge
 from wiki.models import Article, ArticleAlias, IndexOutbox, Link, Revision, RevisionKind, RevisionStatus, Role

@@ -25,7 +25,7 @@ from wiki.permissions import Action, Actor, require
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,38}[A-Za-z0-9]$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
-TOKEN_PREFIX = "wk_"
+TOKEN_PREFIX = "wk_"  # noqa: S105 - a prefix, not a secret
 # A hash to check against when the user does not exist, so a login for an
 # unknown name takes as long as one for a known name.
 _DUMMY_HASH = generate_password_hash("not a password", method="pbkdf2:sha256:1000")

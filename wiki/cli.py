@@ -88,7 +88,9 @@ def import_content_command(directory: Path | None) -> None:
     if errors:
         for error in errors:
             click.echo(f"error: {error}", err=True)
-        raise click.ClickException(f"{len(errors)} file(s) cannot be imported; nothing was imported. Fix them and rerun.")
+        raise click.ClickException(
+            f"{len(errors)} file(s) cannot be imported; nothing was imported. Fix them and rerun."
+        )
     if not files:
         raise click.ClickException(f"No .md files in {directory}.")
     counts = import_files(files)

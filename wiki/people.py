@@ -13,7 +13,6 @@ No Flask imports: called from views, API, CLI and tests alike.
 from __future__ import annotations
 
 import re
-
 import secrets
 import unicodedata
 from dataclasses import dataclass

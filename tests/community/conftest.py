@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.storage_fixtures import Store, store  # noqa: F401  (fixture)
+from tests.storage_fixtures import Store
 from wiki import revisions
 from wiki.models import Article, Revision, Role, User
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.storage_fixtures import Store, store  # noqa: F401  (fixture)
+from tests.storage_fixtures import Store
 from wiki import accounts, flags, models, review, revisions, stats
 from wiki.models import Article, Role, User
 from wiki.permissions import ANONYMOUS

@@ -500,15 +500,21 @@ class PostgresBackend:
         def matching(columns: str, fuzzy_columns: str) -> str:
             # The trigram match is a branch of its own: in one OR with the
             # others, its index's recheck would re-test every row against the
-            # whole condition, reading every matching row's full vector.
+            # whole condition, reading every matching row's full vector. It
+            # leaves out the rows the exact branch found by their ids (a hashed
+            # anti-join), not by testing the condition again: "NOT tsv @@ q"
+            # read each trigram candidate's TOASTed vector, a third of a query.
             exact = "(" + " OR ".join(match) + ")" if match else "false"
             branches = [f"SELECT {columns} FROM search_documents d WHERE {exact}"] if match else []  # noqa: S608
             if fuzzy:
+                seen = " AND d.article_id NOT IN (SELECT article_id FROM e)" if match else ""
                 branches.append(
                     f"SELECT {fuzzy_columns} FROM search_documents d"  # noqa: S608
-                    f" WHERE CAST(:key AS text) <% d.names AND NOT {exact}"
+                    f" WHERE CAST(:key AS text) <% d.names{seen}"
                 )
-            return " UNION ALL ".join(branches)
+            if len(branches) == 1:
+                return f"WITH e AS MATERIALIZED ({branches[0]}) SELECT * FROM e" if match else branches[0]
+            return f"WITH e AS MATERIALIZED ({branches[0]}) SELECT * FROM e UNION ALL {branches[1]}"
 
         headline_q = "CAST(:any_q AS tsquery)" if any_q else "CAST(:web_q AS tsquery)"
         columns = f"d.article_id, d.slug, d.title, d.categories, {' + '.join(score) or '0'} AS score"

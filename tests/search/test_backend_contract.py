@@ -293,6 +293,27 @@ def test_pages_share_one_total_and_never_repeat(backend: SearchBackend):
     assert len(seen) == len(set(seen)) == 25
 
 
+def test_pages_are_slices_of_one_ranking_in_any_order_asked(backend: SearchBackend):
+    backend.index(
+        SearchDocument(i, f"article-{i}", f"Article {i}", body="common " * (i % 7 + 1) + f"filler {i}")
+        for i in range(1, 41)
+    )
+    whole = slugs(backend.search("common", limit=40))
+    # Later pages first, then earlier ones, then the same again: one order throughout.
+    for offset in (30, 10, 0, 20, 10):
+        assert slugs(backend.search("common", limit=10, offset=offset)) == whole[offset : offset + 10]
+
+
+def test_a_repeated_query_sees_writes_made_since(backend: SearchBackend):
+    backend.index(CORPUS[:2])
+    assert backend.search("zorblax").total == 0
+    assert backend.search("juvenile", category="Endocrinology").total == 1
+    backend.index([SearchDocument(90, "zorblax", "Zorblax fever", categories=("Endocrinology",))])
+    assert slugs(backend.search("zorblax")) == ["zorblax"]
+    backend.remove([2])
+    assert backend.search("juvenile", category="Endocrinology").total == 0
+
+
 def test_limit_zero_still_counts(corpus: SearchBackend):
     page = corpus.search("condition", limit=0)
     assert page.total == 7

@@ -81,6 +81,9 @@ MAX_LIMIT = 200
 MAX_OFFSET = 10_000
 NGRAM_MAX = 15  # longer prefixes are checked against the stored names
 TERM_CACHE_SIZE = 4096
+# Answers remembered per searcher generation: a popular query, and the next
+# page of one, cost a dictionary look-up until the index changes.
+RESULT_CACHE_SIZE = 256
 SCAN_CHARS = 20_000  # how far into a body a snippet looks for matches
 TEXT_FIELDS = ("title", "aliases", "cats_text", "body")
 FIELD_BOOSTS = {"title": TITLE_BOOST, "aliases": ALIAS_BOOST, "cats_text": CATEGORY_BOOST, "body": BODY_BOOST}
@@ -176,6 +179,27 @@ def _make_parser(schema: Schema, *, syntax: bool) -> MultifieldParser:
 
 
 @dataclass
+class _Answer:
+    """What one (query, category) gave on one generation: counts, and the ranking as far as asked.
+
+    ``ranked`` holds (docnum, score) best first for the first ``len(ranked)``
+    places; ``hits`` the ``Hit`` already built for a docnum.
+    """
+
+    total: int
+    facets: dict[str, int]
+    suggestion: str | None
+    stems: set[str]
+    ranked: list[tuple[int, float]] = field(default_factory=list)
+    hits: dict[int, Hit] = field(default_factory=dict)
+    query: object = None  # the scored query and its filter, to rank deeper when a later page asks
+    allowed: object = None
+
+    def covers(self, end: int) -> bool:
+        return len(self.ranked) >= min(end, self.total)
+
+
+@dataclass
 class _Local:
     """One thread's searcher on one generation, with its per-generation caches."""
 
@@ -187,10 +211,19 @@ class _Local:
     reader_key: object = None
     terms: OrderedDict = field(default_factory=OrderedDict)
     deleted: frozenset[int] | None = None
+    results: OrderedDict = field(default_factory=OrderedDict)
 
     def reset(self, reader) -> None:
         self.reader_key, self.category_docs, self.deleted = reader, None, None
         self.terms.clear()
+        self.results.clear()
+
+    def remember(self, key: tuple, answer: _Answer) -> None:
+        """Keep ``answer`` for ``key`` until the index changes, forgetting the oldest beyond the cap."""
+        self.results[key] = answer
+        self.results.move_to_end(key)
+        if len(self.results) > RESULT_CACHE_SIZE:
+            self.results.popitem(last=False)
 
     def term_docs(self, reader, fieldname: str, text: str) -> frozenset[int]:
         """Return the live documents holding a term, remembered until the index changes."""
@@ -418,6 +451,42 @@ class WhooshBackend:
     def _search(
         self, searcher, local: _Local, text: str, limit: int, offset: int, category: str | None
     ) -> ResultPage:
+        key = (text, None if category is None else category.strip().casefold())
+        answer = local.results.get(key)
+        if answer is None:
+            answer = self._answer(searcher, local, text, category)
+            local.remember(key, answer)
+        else:
+            local.results.move_to_end(key)
+        page = ResultPage(
+            query=text, total=answer.total, suggestion=answer.suggestion, facets=dict(answer.facets)
+        )
+        if limit == 0 or offset >= answer.total:
+            return page
+        end = offset + limit
+        if not answer.covers(end):
+            # Rank as deep as this page (at least twice the last depth, so
+            # paging on does not rank again for every page).
+            depth = min(max(end, 2 * len(answer.ranked)), MAX_OFFSET + MAX_LIMIT)
+            results = searcher.search(answer.query, limit=depth, filter=answer.allowed, terms=False)
+            # Slice, never list(): list() asks len(), and Whoosh answers that by
+            # running the whole query again to count.
+            answer.ranked = [(hit.docnum, float(hit.score)) for hit in results[:depth]]
+        for docnum, score in answer.ranked[offset:end]:
+            hit = answer.hits.get(docnum)
+            if hit is None:
+                stored = searcher.stored_fields(docnum)
+                hit = answer.hits[docnum] = Hit(
+                    slug=stored["slug"],
+                    title=stored["title"],
+                    score=score,
+                    snippet=snippet(stored.get("body", ""), answer.stems),
+                )
+            page.hits.append(hit)
+        return page
+
+    def _answer(self, searcher, local: _Local, text: str, category: str | None) -> _Answer:
+        """Return the counts of ``text`` in ``category`` and what to rank them with; nothing scored yet."""
         reader = searcher.reader()
         suggestion = self._correct(reader, text)
         q = self._compose(reader, text, syntax=True)
@@ -427,7 +496,7 @@ class WhooshBackend:
                 corrected = corrected.with_boost(CORRECTED_WEIGHT)
                 q = corrected if q is None else wq.Or([q, corrected])
         if q is None:
-            return ResultPage(query=text, total=0, suggestion=suggestion)
+            return _Answer(total=0, facets={}, suggestion=suggestion, stems=set())
         # One flat OR: Whoosh runs a nested one several times slower.
         q = q.normalize()
         try:
@@ -436,7 +505,7 @@ class WhooshBackend:
             # Syntax that parsed but cannot run: fall back to the bare words.
             q = self._compose(reader, suggestion or text, syntax=False)
             if q is None:
-                return ResultPage(query=text, total=0, suggestion=suggestion)
+                return _Answer(total=0, facets={}, suggestion=suggestion, stems=set())
             matched = self._docset(searcher, local, q)
         categories = self._category_docs(reader, local)
         facets = {name: n for name, docs in categories.items() if (n := len(matched & docs))}
@@ -448,10 +517,7 @@ class WhooshBackend:
                 if name.casefold() == wanted:
                     allowed |= docs
             matched = matched & allowed
-        page = ResultPage(query=text, total=len(matched), suggestion=suggestion, facets=facets)
-        if limit == 0 or offset >= page.total:
-            return page
-        # The total above came from cached per-term sets; only the page is scored.
+        # The total above came from cached per-term sets; only pages are scored.
         scored = q
         if any(isinstance(sub, wq.Phrase) for sub in q.children()) or isinstance(q, wq.Phrase):
             # Checking word positions again for every candidate costs more
@@ -459,23 +525,10 @@ class WhooshBackend:
             # documents already known to hold it.
             scored = _relax_phrases(q)
             allowed = matched
-        results = searcher.search(scored, limit=offset + limit, filter=allowed, terms=False)
-        # Slice, never list(): list() asks len(), and Whoosh answers that by
-        # running the whole query again to count.
-        hits = results[offset : offset + limit]
-        stems = {text for field, text in q.iter_all_terms() if field == "body"}
-        for hit in hits[:limit]:
-            stored = hit.fields()
-            body = stored.get("body", "")
-            page.hits.append(
-                Hit(
-                    slug=stored["slug"],
-                    title=stored["title"],
-                    score=float(hit.score),
-                    snippet=snippet(body, stems),
-                )
-            )
-        return page
+        stems = {term for fieldname, term in q.iter_all_terms() if fieldname == "body"}
+        return _Answer(
+            total=len(matched), facets=facets, suggestion=suggestion, stems=stems, query=scored, allowed=allowed
+        )
 
     def _docset(self, searcher, local: _Local, q: wq.Query) -> set[int] | frozenset[int]:
         """Return the documents matching ``q``, from cached per-term sets where the tree allows.

@@ -27,9 +27,10 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -110,6 +111,13 @@ SCHEMA_SQL: list[str] = [
         ndoc integer NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS ix_search_words_trgm ON search_words USING gin (word gin_trgm_ops)",
+    # One row: bumped by every write, so each process can keep answers until
+    # the index changes, whichever host changed it.
+    """CREATE TABLE IF NOT EXISTS search_state (
+        one boolean PRIMARY KEY DEFAULT true CHECK (one),
+        generation bigint NOT NULL DEFAULT 0
+    )""",
+    "INSERT INTO search_state (one, generation) VALUES (true, 0) ON CONFLICT (one) DO NOTHING",
 ]
 
 # Any constant will do, as long as nothing else in the database uses it. The
@@ -208,6 +216,11 @@ SELECT c.article_id, d.slug, d.title, c.name, c.is_alias, c.starts
 FROM candidates c JOIN search_documents d USING (article_id)
 """)
 SUGGEST_CANDIDATES = 200
+# Pages remembered per process, keyed on the index generation: a popular
+# query, or its next page, costs one small read until the index changes.
+RESULT_CACHE_SIZE = 256
+_BUMP_SQL = sa.text("UPDATE search_state SET generation = generation + 1")
+_GENERATION_SQL = sa.text("SELECT generation FROM search_state")
 
 
 def _text(value: str) -> str:
@@ -285,6 +298,8 @@ class PostgresBackend:
     engine: Engine
     lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS
     dispose_engine_on_close: bool = False
+    _results: OrderedDict = field(default_factory=OrderedDict, init=False, repr=False)
+    _results_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def ensure_schema(self) -> None:
         """Create the extensions, tables and indexes if they are missing. Idempotent."""
@@ -317,6 +332,7 @@ class PostgresBackend:
         ids = sorted({doc.article_id for doc in docs} | set(removed))
         if not ids:
             return
+        conn.execute(_BUMP_SQL)
         old = conn.execute(
             sa.text("SELECT words FROM search_documents WHERE article_id = ANY(:ids) ORDER BY article_id"),
             {"ids": ids},
@@ -373,6 +389,7 @@ class PostgresBackend:
         count = 0
         with self.engine.begin() as conn:
             self._lock_writer(conn, REBUILD_LOCK_TIMEOUT_MS)
+            conn.execute(_BUMP_SQL)
             conn.execute(sa.text("DELETE FROM search_names"))
             conn.execute(sa.text("DELETE FROM search_documents"))
             conn.execute(sa.text("DELETE FROM search_words"))
@@ -436,7 +453,22 @@ class PostgresBackend:
             return ResultPage(query=text, total=0)
         try:
             with self.engine.connect() as conn:
-                return self._search(conn, text, limit, offset, category)
+                # Read before searching: a write committed in between is then
+                # cached under the older generation, which nobody asks again.
+                generation = conn.execute(_GENERATION_SQL).scalar()
+                key = (generation, text, category, limit, offset)
+                with self._results_lock:
+                    page = self._results.get(key)
+                    if page is not None:
+                        self._results.move_to_end(key)
+                if page is None:
+                    page = self._search(conn, text, limit, offset, category)
+                    with self._results_lock:
+                        self._results[key] = page
+                        if len(self._results) > RESULT_CACHE_SIZE:
+                            self._results.popitem(last=False)
+                # A copy: callers may change the page they are handed (hits are frozen).
+                return ResultPage(page.query, page.total, list(page.hits), page.suggestion, dict(page.facets))
         except DBAPIError:
             # Hostile input must not become a 500: log, answer empty.
             log.exception("search failed for a query of %d characters", len(text))

@@ -12,6 +12,8 @@ index because it is just rows in the shared database.
 * ``search_words``: the indexed vocabulary with document counts, for
   "did you mean" (pg_trgm finds near words, fuzzystrmatch's Levenshtein
   distance orders them).
+* ``search_state``: one row whose ``generation`` every write bumps, so each
+  process may keep the pages it answered until the index changes.
 
 Text is accent-folded in Python before it reaches ``to_tsvector`` so
 "Ménière" and "meniere" meet. Writers serialize on a transaction-scoped
@@ -545,8 +547,8 @@ class PostgresBackend:
                     f" WHERE CAST(:key AS text) <% d.names{seen}"
                 )
             if len(branches) == 1:
-                return f"WITH e AS MATERIALIZED ({branches[0]}) SELECT * FROM e" if match else branches[0]
-            return f"WITH e AS MATERIALIZED ({branches[0]}) SELECT * FROM e UNION ALL {branches[1]}"
+                return branches[0]
+            return f"WITH e AS MATERIALIZED ({branches[0]}) SELECT * FROM e UNION ALL {branches[1]}"  # noqa: S608
 
         headline_q = "CAST(:any_q AS tsquery)" if any_q else "CAST(:web_q AS tsquery)"
         columns = f"d.article_id, d.slug, d.title, d.categories, {' + '.join(score) or '0'} AS score"

@@ -1,8 +1,10 @@
 """The embedded search backend: a Whoosh index in a directory of the instance.
 
 Owns the schema, query building (fields, boosts, phrases, ICD-10 codes,
-spelling correction), snippets, facets, suggestions, and the on-disk
-layout that lets ``rebuild`` swap a fresh index in atomically:
+spelling correction), snippets, facets, suggestions, the per-thread caches
+that live as long as one index generation (documents per term, and each
+query's counts and ranking so far), and the on-disk layout that lets
+``rebuild`` swap a fresh index in atomically:
 
     <index_dir>/live            symlink to the generation readers use
     <index_dir>/gen-<stamp>/    one complete Whoosh index per generation

@@ -45,3 +45,18 @@ def test_vocabulary_counts_stay_exact_through_updates_and_removals(search_pg_eng
     backend.rebuild([SearchDocument(4, "d", "Psoriasis", body="scaly patches")])
     stored, fresh = recount(search_pg_engine)
     assert stored == fresh == {"psoriasis": 1, "scaly": 1, "patches": 1}
+
+
+def test_a_page_remembered_by_one_host_is_dropped_when_another_host_writes(search_pg_engine):
+    with search_pg_engine.begin() as conn:
+        conn.exec_driver_sql("TRUNCATE search_names, search_documents, search_words")
+    reader, writer = PostgresBackend(search_pg_engine), PostgresBackend(search_pg_engine)
+    writer.index([SearchDocument(1, "a", "Gout", body="painful swollen joints")])
+    assert reader.search("swollen").total == 1
+    assert reader.search("swollen").total == 1  # answered from memory
+    writer.index([SearchDocument(2, "b", "Bursitis", body="swollen elbow")])
+    assert reader.search("swollen").total == 2
+    writer.remove([1, 2])
+    assert reader.search("swollen").total == 0
+    writer.rebuild([SearchDocument(3, "c", "Cellulitis", body="swollen red skin")])
+    assert [hit.slug for hit in reader.search("swollen").hits] == ["c"]

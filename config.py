@@ -36,6 +36,10 @@ class Config:
     AUTO_APPROVE_ROLES = frozenset({"reviewer", "admin"})
     OPEN_REGISTRATION = True
     LOAD_CONTENT = True
+    # Bring the schema up to date when the app starts (one process migrates, the
+    # others wait), so `gunicorn -w 4 'wiki:create_app()'` works on a new
+    # instance; `flask --app wiki init-db` does the same by hand.
+    AUTO_MIGRATE = True
     CONTENT_DIR = str(ROOT / "content")
     SMTP_URL: str | None = None
     MAIL_FROM = "wiki@localhost"
@@ -99,6 +103,7 @@ _PARSERS: Mapping[str, Any] = {
     "AUTO_APPROVE_ROLES": _parse_roles,
     "OPEN_REGISTRATION": _parse_bool,
     "LOAD_CONTENT": _parse_bool,
+    "AUTO_MIGRATE": _parse_bool,
     "CONTENT_DIR": _parse_text,
     "SMTP_URL": _parse_text,
     "MAIL_FROM": _parse_text,

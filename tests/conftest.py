@@ -65,6 +65,7 @@ def make_config(tmp_path: Path, **overrides: object) -> dict:
         "SEARCH_BACKEND": "whoosh",
         "SEARCH_INDEX_DIR": str(tmp_path / "index"),
         "LOAD_CONTENT": False,
+        "AUTO_MIGRATE": False,  # tests build the schema with create_all (test_cli checks the migrations)
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "PASSWORD_HASH_METHOD": FAST_HASH,

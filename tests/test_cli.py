@@ -188,3 +188,39 @@ def test_ruff_finds_nothing():
     result = subprocess.run([str(ruff) if ruff.exists() else "ruff", "check", "."], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_the_app_migrates_a_new_database_when_it_starts(tmp_path):
+    app = create_app(make_config(tmp_path, AUTO_MIGRATE=True))
+    assert cli.schema_is_current(app)
+    assert create_app(make_config(tmp_path, AUTO_MIGRATE=True)) is not None  # a second start: nothing to do
+    db.database(app).engine.dispose()
+
+
+def test_gunicorn_starts_on_a_new_instance_without_init_db(tmp_path):
+    import json
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.gunicorn_server import free_port
+
+    port = free_port()
+    env = {**__import__("os").environ, "WIKI_INSTANCE_DIR": str(tmp_path), "WIKI_LOAD_CONTENT": "0"}
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "4", "-b", f"127.0.0.1:{port}",
+                             "wiki:create_app()"], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                body = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/articles").read())
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        assert body == {"articles": [], "total": 0}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)

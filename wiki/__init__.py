@@ -36,7 +36,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from wiki import api, auth, cli, db, mailer, search, security, views
 
-    for part in (db, security, auth, search, views, api, cli, mailer):
+    db.init_app(app)
+    if app.config["AUTO_MIGRATE"]:
+        cli.ensure_schema_current(app)
+    for part in (security, auth, search, views, api, cli, mailer):
         part.init_app(app)
     return app
 

@@ -6,6 +6,7 @@ echoes; errors are printed as one clear line and a non-zero exit.
 
 from __future__ import annotations
 
+import fcntl
 import sys
 import threading
 from collections.abc import Callable
@@ -44,6 +45,20 @@ def schema_is_current(app: Flask) -> bool:
         if conn.dialect.name == "postgresql":  # as migrations/env.py: the version table's own schema
             options["version_table_schema"] = conn.exec_driver_sql("SELECT current_schema()").scalar()
         return MigrationContext.configure(conn, opts=options).get_current_revision() == head
+
+
+def ensure_schema_current(app: Flask) -> None:
+    """Upgrade the schema if it is behind, once: concurrent starters wait on a lock file."""
+    if schema_is_current(app):
+        return
+    lock_path = Path(app.config["INSTANCE_DIR"]) / "migrate.lock"
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # workers on this host; PostgreSQL adds an advisory lock
+        try:
+            if not schema_is_current(app):
+                upgrade_schema(app)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def upgrade_schema(app: Flask) -> None:

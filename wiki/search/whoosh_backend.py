@@ -20,7 +20,9 @@ No Flask, no database: it is handed ``SearchDocument``s.
 
 from __future__ import annotations
 
+import heapq
 import html
+import itertools
 import logging
 import os
 import re
@@ -34,6 +36,7 @@ from dataclasses import dataclass, field
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.analysis import (
     STOP_WORDS,
     CharsetFilter,
@@ -48,6 +51,8 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Existence
 from whoosh.qparser import MultifieldParser, OrGroup, plugins
 from whoosh.reading import TermNotFound
+from whoosh.scoring import BM25F
+from whoosh.util.numeric import byte_to_length
 from whoosh.support.charset import accent_map
 from whoosh.util.filelock import try_for
 
@@ -83,6 +88,7 @@ MAX_LIMIT = 200
 MAX_OFFSET = 10_000
 NGRAM_MAX = 15  # longer prefixes are checked against the stored names
 TERM_CACHE_SIZE = 4096
+POSTINGS_CACHE_SIZE = 1024
 # Answers remembered per searcher generation: a popular query, and the next
 # page of one, cost a dictionary look-up until the index changes.
 RESULT_CACHE_SIZE = 256
@@ -214,11 +220,15 @@ class _Local:
     terms: OrderedDict = field(default_factory=OrderedDict)
     deleted: frozenset[int] | None = None
     results: OrderedDict = field(default_factory=OrderedDict)
+    lengths: dict[str, list[int]] = field(default_factory=dict)
+    posting_lists: OrderedDict = field(default_factory=OrderedDict)
 
     def reset(self, reader) -> None:
         self.reader_key, self.category_docs, self.deleted = reader, None, None
         self.terms.clear()
         self.results.clear()
+        self.lengths.clear()
+        self.posting_lists.clear()
 
     def remember(self, key: tuple, answer: _Answer) -> None:
         """Keep ``answer`` for ``key`` until the index changes, forgetting the oldest beyond the cap."""
@@ -227,6 +237,23 @@ class _Local:
         if len(self.results) > RESULT_CACHE_SIZE:
             self.results.popitem(last=False)
 
+    def postings(self, reader, fieldname: str, text: str) -> tuple[list[int], list[float]]:
+        """Return the docnums holding a term and the term's weight in each, deleted ones included.
+
+        Remembered (for the largest posting lists, which cost most to read)
+        until the index changes, and shared by the counting and the scoring.
+        """
+        key = (fieldname, text)
+        found = self.posting_lists.get(key)
+        if found is not None:
+            self.posting_lists.move_to_end(key)
+            return found
+        found = _read_postings(reader, fieldname, text)
+        self.posting_lists[key] = found
+        if len(self.posting_lists) > POSTINGS_CACHE_SIZE:
+            self.posting_lists.popitem(last=False)
+        return found
+
     def term_docs(self, reader, fieldname: str, text: str) -> frozenset[int]:
         """Return the live documents holding a term, remembered until the index changes."""
         key = (fieldname, text)
@@ -234,10 +261,7 @@ class _Local:
         if docs is not None:
             self.terms.move_to_end(key)
             return docs
-        try:
-            docs = frozenset(reader.postings(fieldname, text).all_ids())
-        except TermNotFound:
-            docs = frozenset()
+        docs = frozenset(self.postings(reader, fieldname, text)[0])
         if docs and reader.has_deletions():
             if self.deleted is None:
                 self.deleted = frozenset(range(reader.doc_count_all())) - frozenset(reader.all_doc_ids())
@@ -470,10 +494,7 @@ class WhooshBackend:
             # Rank as deep as this page (at least twice the last depth, so
             # paging on does not rank again for every page).
             depth = min(max(end, 2 * len(answer.ranked)), MAX_OFFSET + MAX_LIMIT)
-            results = searcher.search(answer.query, limit=depth, filter=answer.allowed, terms=False)
-            # Slice, never list(): list() asks len(), and Whoosh answers that by
-            # running the whole query again to count.
-            answer.ranked = [(hit.docnum, float(hit.score)) for hit in results[:depth]]
+            answer.ranked = _rank(searcher, local, answer.query, answer.allowed, depth)
         for docnum, score in answer.ranked[offset:end]:
             hit = answer.hits.get(docnum)
             if hit is None:
@@ -703,6 +724,148 @@ def _best_name(title: str, aliases: str, words: list[str], key: str) -> tuple[tu
         if best is None or rank < best[0]:
             best = (rank, name, is_alias)
     return best
+
+
+def _rank(searcher, local: _Local, q: wq.Query, allowed, depth: int) -> list[tuple[int, float]]:
+    """Return the best ``depth`` (docnum, score) of ``q`` among ``allowed``, best first.
+
+    Whoosh scores each candidate through a tree of matcher objects, a few
+    microseconds apiece, and common words match most of the corpus. A plain
+    tree of terms under Or/And is scored here instead with the same BM25F
+    arithmetic, one dictionary pass per posting list; anything else (or a
+    reader of several segments) is left to Whoosh's own top-N collector.
+    Ties go to the lower docnum either way.
+    """
+    scores = None
+    reader = searcher.reader()
+    if reader.is_atomic() and isinstance(searcher.weighting, BM25F):
+        scores = _scores(searcher, local, q)
+    if scores is None:
+        results = searcher.search(q, limit=depth, filter=allowed, terms=False)
+        # Slice, never list(): list() asks len(), and Whoosh answers that by
+        # running the whole query again to count.
+        return [(hit.docnum, float(hit.score)) for hit in results[:depth]]
+    if allowed is not None:
+        scores = {docnum: score for docnum, score in scores.items() if docnum in allowed}
+    if reader.has_deletions():
+        scores = {docnum: score for docnum, score in scores.items() if not reader.is_deleted(docnum)}
+    return heapq.nsmallest(depth, scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _scores(searcher, local: _Local, q: wq.Query) -> dict[int, float] | None:
+    """Return docnum -> score of ``q`` as Whoosh's matchers would sum it, or None if ``q`` is not plain."""
+    if type(q) is wq.Term:
+        scores = _term_scores(searcher, local, q.fieldname, q.text)
+        if scores is None:
+            return None
+        if q.boost != 1.0:
+            boost = q.boost
+            return {docnum: score * boost for docnum, score in scores.items()}
+        return dict(scores)
+    if type(q) not in (wq.Or, wq.And) or not q.subqueries:
+        return None
+    if type(q) is wq.Or and (q.minmatch or q.scale):
+        return None
+    parts = []
+    for sub in q.subqueries:
+        part = _scores(searcher, local, sub)
+        if part is None:
+            return None
+        parts.append(part)
+    if type(q) is wq.Or:
+        out = _union_tree(parts)
+    else:
+        out = parts[0]
+        for part in parts[1:]:
+            out = {docnum: score + part[docnum] for docnum, score in out.items() if docnum in part}
+    if q.boost != 1.0:
+        boost = q.boost
+        out = {docnum: score * boost for docnum, score in out.items()}
+    return out
+
+
+def _union_tree(parts: list[dict[int, float]]) -> dict[int, float]:
+    # The same halving as Whoosh's binary tree of UnionMatchers, so the
+    # scores are summed in the same order and come out bit for bit equal.
+    if len(parts) == 1:
+        return parts[0]
+    half = len(parts) // 2
+    left, right = _union_tree(parts[:half]), _union_tree(parts[half:])
+    if len(left) < len(right):
+        out = dict(right)
+        for docnum, score in left.items():
+            other = out.get(docnum)
+            out[docnum] = score if other is None else score + other
+    else:
+        out = dict(left)
+        for docnum, score in right.items():
+            other = out.get(docnum)
+            out[docnum] = score if other is None else other + score
+    return out
+
+
+def _term_scores(searcher, local: _Local, fieldname: str, text: str) -> dict[int, float] | None:
+    """Return docnum -> unboosted BM25F score of one term, for every document holding it."""
+    if not searcher.schema[fieldname].scorable:
+        return None
+    reader = searcher.reader()
+    ids, weights = local.postings(reader, fieldname, text)
+    if not ids:
+        return {}
+    weighting = searcher.weighting
+    B = weighting._field_B.get(fieldname, weighting.B)
+    K1 = weighting.K1
+    idf = searcher.idf(fieldname, text)
+    avgfl = searcher.avg_field_length(fieldname) or 1
+    lengths = local.lengths.get(fieldname)
+    if lengths is None:
+        lengths = local.lengths[fieldname] = _field_lengths(reader, fieldname)
+    # bm25() of whoosh.scoring, with the part that depends on the length
+    # worked out once per distinct length, in the same order of operations.
+    norms = {fl: K1 * ((1 - B) + B * fl / avgfl) for fl in set(lengths)}
+    k1_plus_1 = K1 + 1
+    return {
+        docnum: idf * ((tf * k1_plus_1) / (tf + norms[lengths[docnum]])) for docnum, tf in zip(ids, weights)
+    }
+
+
+def _read_postings(reader, fieldname: str, text: str) -> tuple[list[int], list[float]]:
+    """Return the docnums and weights of a term's posting list, a block at a time where Whoosh allows."""
+    try:
+        matcher = reader.postings(fieldname, text)
+    except TermNotFound:
+        return [], []
+    ids: list[int] = []
+    weights: list[float] = []
+    if all(hasattr(matcher, name) for name in ("_read_ids", "_read_weights", "_next_block", "_atend")):
+        # Whoosh's own all_ids() makes a method call per posting; a block's
+        # ids and weights are already arrays once read.
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            ids.extend(matcher._ids[matcher._i :])
+            weights.extend(matcher._weights[matcher._i :])
+            matcher._next_block()
+        return ids, weights
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return ids, weights
+
+
+def _field_lengths(reader, fieldname: str) -> list[int]:
+    """Return each document's length of ``fieldname`` as Whoosh's scorer sees it (1 when absent)."""
+    count = reader.doc_count_all()
+    perdoc = getattr(reader, "_perdoc", None)
+    column = None
+    if perdoc is not None and hasattr(perdoc, "_cached_reader"):
+        # One read of the length column rather than a call per document.
+        column = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+    if column is None:
+        return [reader.doc_field_length(docnum, fieldname, 1) or 1 for docnum in range(count)]
+    table = [1] + [byte_to_length(b) for b in range(1, 256)]
+    return [table[b] for b in itertools.islice(column, count)]
 
 
 def _relax_phrases(q: wq.Query) -> wq.Query:

@@ -1,0 +1,91 @@
+"""The Whoosh backend's own top-N ranking equals Whoosh's exhaustive ranking, page after page."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from wiki.search.backend import SearchDocument
+from wiki.search.whoosh_backend import WhooshBackend, _rank
+
+WORDS = (
+    "pain fever cough rash swelling knee chest blood pressure nausea tremor kidney liver "
+    "bladder fatigue thirst headache stiffness treatment diagnosis chronic acute"
+).split()
+CATEGORIES = ("Cardiology", "Neurology", "Urology", "Dermatology")
+
+
+def _corpus(rng: random.Random, count: int) -> list[SearchDocument]:
+    docs = []
+    for article_id in range(1, count + 1):
+        title = " ".join(rng.sample(WORDS, rng.randint(1, 3))).capitalize()
+        aliases = tuple(" ".join(rng.sample(WORDS, 2)) for _ in range(rng.randint(0, 2)))
+        body = " ".join(rng.choices(WORDS, k=rng.randint(5, 120)))
+        categories = tuple(rng.sample(CATEGORIES, rng.randint(0, 2)))
+        docs.append(SearchDocument(article_id, f"invented-{article_id}", title, aliases, (), categories, body))
+    return docs
+
+
+def _query(rng: random.Random) -> str:
+    words = rng.sample(WORDS, rng.randint(1, 4))
+    if rng.random() < 0.2:
+        return f'"{words[0]} {words[-1]}"'
+    return " ".join(words)
+
+
+def _same_ranking(mine: list[tuple[int, float]], ref: list[tuple[int, float]]) -> None:
+    """Assert equal scores place by place, and equal docnums wherever the score is not a tie."""
+    assert len(mine) == len(ref)
+    scores = [score for _, score in ref]
+    for i, ((docnum, score), (ref_docnum, ref_score)) in enumerate(zip(mine, ref)):
+        assert score == pytest.approx(ref_score, rel=1e-12)
+        tied = any(abs(other - ref_score) <= 1e-9 * abs(ref_score) for j, other in enumerate(scores) if j != i)
+        if not tied:
+            assert docnum == ref_docnum
+
+
+@pytest.fixture
+def whoosh(tmp_path) -> WhooshBackend:
+    backend = WhooshBackend(str(tmp_path / "index"))
+    yield backend
+    backend.close()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_top_hits_are_exactly_the_exhaustive_ranking(whoosh, seed):
+    rng = random.Random(seed)
+    docs = _corpus(rng, 300)
+    whoosh.rebuild(docs)
+    if seed == 2:
+        # Deletions and a second segment must not change which documents rank.
+        whoosh.remove([3, 30, 150])
+        whoosh.index(_corpus(random.Random(99), 20)[:10])
+    for _ in range(60):
+        text = _query(rng)
+        category = rng.choice([None, None, "Urology"])
+        depth = rng.choice([1, 5, 20, 60])
+        whoosh.search(text, limit=1, category=category)
+        with whoosh._searcher() as (searcher, local):
+            key = (text, None if category is None else category.casefold())
+            answer = local.results[key]
+            if answer.query is None:
+                continue
+            mine = _rank(searcher, local, answer.query, answer.allowed, depth)
+            results = searcher.search(answer.query, limit=None, filter=answer.allowed, optimize=False)
+            ref = sorted(((hit.docnum, float(hit.score)) for hit in results), key=lambda item: (-item[1], item[0]))
+            _same_ranking(mine, ref[:depth])
+
+
+def test_pages_are_slices_of_one_ranking(whoosh):
+    rng = random.Random(7)
+    whoosh.rebuild(_corpus(rng, 200))
+    for text in ("pain fever", "treatment", '"blood pressure"', "knee chest rash"):
+        whole = whoosh.search(text, limit=200)
+        whoosh.close()  # a fresh searcher, so each page is ranked on its own
+        pages = []
+        for offset in range(0, whole.total, 7):
+            page = whoosh.search(text, limit=7, offset=offset)
+            assert page.total == whole.total
+            pages.extend(hit.slug for hit in page.hits)
+        assert pages == [hit.slug for hit in whole.hits]

@@ -89,3 +89,28 @@ def test_pages_are_slices_of_one_ranking(whoosh):
             assert page.total == whole.total
             pages.extend(hit.slug for hit in page.hits)
         assert pages == [hit.slug for hit in whole.hits]
+
+
+def test_phrase_sets_equal_whooshs_span_matching(whoosh):
+    from whoosh import query as wq
+
+    from wiki.search.whoosh_backend import STEMMED, _phrase_docs
+
+    rng = random.Random(11)
+    docs = _corpus(rng, 300)
+    whoosh.rebuild(docs)
+    whoosh.remove([5, 50])
+    whoosh.search("warm")
+    with whoosh._searcher() as (searcher, local):
+        for _ in range(80):
+            source = rng.choice(docs)
+            fieldname = rng.choice(["body", "title", "aliases"])
+            text = {"body": source.body, "title": source.title, "aliases": " ".join(source.aliases)}[fieldname]
+            tokens = [token.text for token in STEMMED(text)] or ["pain"]
+            size = rng.randint(2, 3)
+            start = rng.randint(0, max(0, len(tokens) - size))
+            words = tokens[start : start + size] if rng.random() < 0.7 else rng.choices(WORDS, k=size)
+            q = wq.Phrase(fieldname, words)
+            mine = _phrase_docs(searcher, local, q)
+            if mine is not None:
+                assert mine == frozenset(searcher.docs_for_query(q)), (fieldname, words)

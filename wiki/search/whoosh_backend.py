@@ -20,6 +20,7 @@ No Flask, no database: it is handed ``SearchDocument``s.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import html
 import itertools
@@ -572,6 +573,10 @@ class WhooshBackend:
         if q is wq.NullQuery:
             return set()
         key = ("query", repr(q))
+        if type(q) is wq.Phrase and q.slop == 1 and key not in local.terms:
+            docs = _phrase_docs(searcher, local, q)
+            if docs is not None:
+                local.terms[key] = docs
         docs = local.terms.get(key)
         if docs is None:
             docs = local.terms[key] = frozenset(searcher.docs_for_query(q))
@@ -866,6 +871,68 @@ def _field_lengths(reader, fieldname: str) -> list[int]:
         return [reader.doc_field_length(docnum, fieldname, 1) or 1 for docnum in range(count)]
     table = [1] + [byte_to_length(b) for b in range(1, 256)]
     return [table[b] for b in itertools.islice(column, count)]
+
+
+def _phrase_docs(searcher, local: _Local, q: wq.Phrase) -> frozenset[int] | None:
+    """Return the live documents holding ``q``'s words side by side, or None to leave it to Whoosh.
+
+    Whoosh walks span matchers over every document with all the words; here
+    the candidates come from the cached per-term sets and only their
+    positions are decoded, a block of postings at a time.
+    """
+    reader = searcher.reader()
+    fmt = searcher.schema[q.fieldname].format
+    if not q.words or not fmt.supports("positions") or not reader.is_atomic():
+        return None
+    sets = [local.term_docs(reader, q.fieldname, word) for word in q.words]
+    candidates = frozenset.intersection(*sets)
+    if len(q.words) == 1 or not candidates:
+        return candidates
+    positions = []
+    for word in dict.fromkeys(q.words):
+        found = _positions(reader, fmt, q.fieldname, word, candidates)
+        if found is None:
+            return None
+        positions.append((word, found))
+    by_word = dict(positions)
+    out = set()
+    for docnum in candidates:
+        starts = set(by_word[q.words[0]][docnum])
+        for offset, word in enumerate(q.words[1:], start=1):
+            following = by_word[word][docnum]
+            starts = {start for start in starts if start + offset in following}
+            if not starts:
+                break
+        if starts:
+            out.add(docnum)
+    return frozenset(out)
+
+
+def _positions(reader, fmt, fieldname: str, word: str, wanted: frozenset[int]) -> dict[int, set[int]] | None:
+    """Return docnum -> positions of ``word`` for the documents in ``wanted``."""
+    matcher = reader.postings(fieldname, word)
+    if not all(hasattr(matcher, name) for name in ("_read_ids", "_read_values", "_next_block", "_maxid")):
+        return None
+    decode = fmt.decode_positions
+    ordered = sorted(wanted)
+    out: dict[int, set[int]] = {}
+    lowest = 0
+    while matcher.is_active():
+        # A block's highest docnum is in its header: blocks holding no
+        # candidate are passed over without decoding their ids.
+        highest = matcher._maxid
+        first = bisect.bisect_left(ordered, lowest)
+        if first < len(ordered) and ordered[first] <= highest:
+            matcher._read_ids()
+            ids = matcher._ids
+            matcher._read_values()
+            values = matcher._values
+            for i in range(matcher._i, len(ids)):
+                if ids[i] in wanted:
+                    out[ids[i]] = set(decode(values[i]))
+        lowest = highest + 1
+        matcher._next_block()
+    return out
 
 
 def _relax_phrases(q: wq.Query) -> wq.Query:

@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.analysis import (
     STOP_WORDS,
     CharsetFilter,
@@ -47,15 +46,16 @@ from whoosh.analysis import (
     StemFilter,
     StopFilter,
 )
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, FieldType, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Existence
 from whoosh.qparser import MultifieldParser, OrGroup, plugins
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
-from whoosh.util.numeric import byte_to_length
 from whoosh.support.charset import accent_map
 from whoosh.util.filelock import try_for
+from whoosh.util.numeric import byte_to_length
 
 from wiki.search.backend import (
     ALIAS_BOOST,
@@ -791,7 +791,8 @@ def _scores(searcher, local: _Local, q: wq.Query) -> dict[int, float] | None:
 
 def _union_tree(parts: list[dict[int, float]]) -> dict[int, float]:
     # The same halving as Whoosh's binary tree of UnionMatchers, so the
-    # scores are summed in the same order and come out bit for bit equal.
+    # scores are summed in the same order (an And of three or more terms may
+    # still differ in the last bit: Whoosh orders those by estimated size).
     if len(parts) == 1:
         return parts[0]
     half = len(parts) // 2
@@ -829,9 +830,8 @@ def _term_scores(searcher, local: _Local, fieldname: str, text: str) -> dict[int
     # worked out once per distinct length, in the same order of operations.
     norms = {fl: K1 * ((1 - B) + B * fl / avgfl) for fl in set(lengths)}
     k1_plus_1 = K1 + 1
-    return {
-        docnum: idf * ((tf * k1_plus_1) / (tf + norms[lengths[docnum]])) for docnum, tf in zip(ids, weights)
-    }
+    pairs = zip(ids, weights, strict=True)
+    return {docnum: idf * ((tf * k1_plus_1) / (tf + norms[lengths[docnum]])) for docnum, tf in pairs}
 
 
 def _read_postings(reader, fieldname: str, text: str) -> tuple[list[int], list[float]]:

@@ -9,6 +9,22 @@ from typing import Any
 from wiki.models import User
 
 API = "/api/v1"
+# CONTRACT.md's revision object, exactly.
+REVISION_KEYS = {
+    "id",
+    "article",
+    "parent_id",
+    "author",
+    "author_role",
+    "created_at",
+    "summary",
+    "status",
+    "kind",
+    "size",
+    "size_delta",
+    "reviewed_by",
+    "reviewed_at",
+}
 
 
 @dataclass

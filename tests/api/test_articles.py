@@ -4,26 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.helpers import ANON, assert_error
+from tests.api.helpers import ANON, REVISION_KEYS, assert_error
 from wiki import diffing
 from wiki.models import Role
 
 ASTHMA = "**Asthma** is a long-term lung condition.\n"
-REVISION_KEYS = {
-    "id",
-    "article",
-    "parent_id",
-    "author",
-    "author_role",
-    "created_at",
-    "summary",
-    "status",
-    "kind",
-    "size",
-    "size_delta",
-    "reviewed_by",
-    "reviewed_at",
-}
 PERSONAL = "Write to me at jane.roe@example.com for the leaflet.\n"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tests.api.helpers import REVISION_KEYS
 from wiki.api.openapi import DOCUMENT
 
 # Documented (CONTRACT.md) but served by modules still being written elsewhere.
@@ -110,19 +111,5 @@ def test_revision_schema_lists_the_contract_fields():
     assert (
         set(revision["required"])
         == set(revision["properties"])
-        == {
-            "id",
-            "article",
-            "parent_id",
-            "author",
-            "author_role",
-            "created_at",
-            "summary",
-            "status",
-            "kind",
-            "size",
-            "size_delta",
-            "reviewed_by",
-            "reviewed_at",
-        }
+        == REVISION_KEYS
     )

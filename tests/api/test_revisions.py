@@ -2,23 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.helpers import assert_error
-
-REVISION_KEYS = {
-    "id",
-    "article",
-    "parent_id",
-    "author",
-    "author_role",
-    "created_at",
-    "summary",
-    "status",
-    "kind",
-    "size",
-    "size_delta",
-    "reviewed_by",
-    "reviewed_at",
-}
+from tests.api.helpers import REVISION_KEYS, assert_error
 
 
 def edit(api, slug, caller, text, base):

@@ -186,6 +186,16 @@ def clean_query(query: object) -> str:
     return " ".join(words[:MAX_QUERY_WORDS])
 
 
+# Every backend pages within these bounds (the views and API clamp before them).
+MAX_LIMIT = 200
+MAX_OFFSET = 10_000
+
+
+def clean_request(query: object, limit: int, offset: int) -> tuple[str, int, int]:
+    """Return ``(query, limit, offset)`` cleaned and clamped as every backend's ``search`` takes them."""
+    return clean_query(query), max(0, min(int(limit), MAX_LIMIT)), max(0, min(int(offset), MAX_OFFSET))
+
+
 def fold(text: str) -> str:
     """Return ``text`` lowercased with accents removed (``Ménière`` → ``meniere``)."""
     decomposed = unicodedata.normalize("NFKD", text)

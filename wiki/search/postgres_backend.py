@@ -53,6 +53,7 @@ from wiki.search.backend import (
     Suggestion,
     apply_corrections,
     clean_query,
+    clean_request,
     fold,
     icd10_codes,
     misspelling_candidates,
@@ -130,8 +131,6 @@ WRITER_LOCK = "(CAST(:k AS integer), hashtext(current_schema()))"
 SCHEMA_LOCK_KEY = 0x5EA2C1D9
 DEFAULT_LOCK_TIMEOUT_MS = 500
 REBUILD_LOCK_TIMEOUT_MS = 30_000
-MAX_LIMIT = 200
-MAX_OFFSET = 10_000
 BATCH = 500
 # ts_rank weights {D, C, B, A}, scaled from the shared boosts (title = 1).
 RANK_WEIGHTS = (
@@ -448,9 +447,7 @@ class PostgresBackend:
         self, query: str, *, limit: int = 20, offset: int = 0, category: str | None = None
     ) -> ResultPage:
         """Return a page of results (see ``SearchBackend.search``)."""
-        text = clean_query(query)
-        limit = max(0, min(int(limit), MAX_LIMIT))
-        offset = max(0, min(int(offset), MAX_OFFSET))
+        text, limit, offset = clean_request(query, limit, offset)
         if not text:
             return ResultPage(query=text, total=0)
         try:

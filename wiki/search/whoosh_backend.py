@@ -63,6 +63,8 @@ from wiki.search.backend import (
     CATEGORY_BOOST,
     EXACT_NAME_BOOST,
     ICD10_BOOST,
+    MAX_LIMIT,
+    MAX_OFFSET,
     SNIPPET_CHARS,
     TITLE_BOOST,
     Hit,
@@ -72,6 +74,7 @@ from wiki.search.backend import (
     Suggestion,
     apply_corrections,
     clean_query,
+    clean_request,
     icd10_codes,
     misspelling_candidates,
     name_key,
@@ -85,8 +88,6 @@ GEN_PREFIX = "gen-"
 WRITE_LOCK = "MAIN_WRITELOCK"  # the name Whoosh's SegmentWriter locks
 DEFAULT_LOCK_TIMEOUT = 0.5
 REBUILD_LOCK_TIMEOUT = 30.0
-MAX_LIMIT = 200
-MAX_OFFSET = 10_000
 NGRAM_MAX = 15  # longer prefixes are checked against the stored names
 TERM_CACHE_SIZE = 4096
 POSTINGS_CACHE_SIZE = 1024
@@ -462,9 +463,7 @@ class WhooshBackend:
         self, query: str, *, limit: int = 20, offset: int = 0, category: str | None = None
     ) -> ResultPage:
         """Return a page of results (see ``SearchBackend.search``)."""
-        text = clean_query(query)
-        limit = max(0, min(int(limit), MAX_LIMIT))
-        offset = max(0, min(int(offset), MAX_OFFSET))
+        text, limit, offset = clean_request(query, limit, offset)
         if not text:
             return ResultPage(query=text, total=0)
         try:

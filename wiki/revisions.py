@@ -299,7 +299,7 @@ def save_edit(
                 warnings=[w.to_json() for w in warnings],
             )
         status = review.initial_status(author.role, policy.auto_approve)
-        if status == RevisionStatus.APPROVED and merged and _has_pending(session, article, exclude_author=author):
+        if status == RevisionStatus.APPROVED and merged and _has_pending(session, article):
             # The author never saw the pending changes this merge carries in, so
             # they cannot have reviewed them: the result waits for a reviewer.
             status = RevisionStatus.PENDING
@@ -421,7 +421,7 @@ def _merge_with_latest(
         ) from None
 
 
-def _has_pending(session: Session, article: Article, *, exclude_author: Actor) -> bool:
+def _has_pending(session: Session, article: Article) -> bool:
     query = select(exists().where(
         Revision.article_id == article.id,
         Revision.status == RevisionStatus.PENDING,

@@ -60,7 +60,7 @@ def make_search_backend(kind: str, request: pytest.FixtureRequest, tmp_path: Pat
         return WhooshBackend(str(tmp_path / "index"))
     engine = request.getfixturevalue("search_pg_engine")
     with engine.begin() as conn:
-        conn.exec_driver_sql("TRUNCATE search_names, search_documents, search_words")
+        conn.exec_driver_sql("TRUNCATE search_documents, search_words, search_category_sets CASCADE")
     return PostgresBackend(engine)
 
 

@@ -14,7 +14,7 @@ def recount(engine: sa.Engine) -> tuple[dict[str, int], dict[str, int]]:
         stored = dict(conn.execute(sa.text("SELECT word, ndoc FROM search_words")).all())
         fresh = dict(
             conn.execute(
-                sa.text("SELECT w, count(*) FROM search_documents, unnest(words) AS w GROUP BY w")
+                sa.text("SELECT w, count(*) FROM search_texts, unnest(words) AS w GROUP BY w")
             ).all()
         )
     return stored, fresh
@@ -28,7 +28,7 @@ def test_schema_sql_can_run_twice(search_pg_engine):
 
 def test_vocabulary_counts_stay_exact_through_updates_and_removals(search_pg_engine):
     with search_pg_engine.begin() as conn:
-        conn.exec_driver_sql("TRUNCATE search_names, search_documents, search_words")
+        conn.exec_driver_sql("TRUNCATE search_documents, search_words, search_category_sets CASCADE")
     backend = PostgresBackend(search_pg_engine)
     backend.index(
         [
@@ -49,7 +49,7 @@ def test_vocabulary_counts_stay_exact_through_updates_and_removals(search_pg_eng
 
 def test_a_page_remembered_by_one_host_is_dropped_when_another_host_writes(search_pg_engine):
     with search_pg_engine.begin() as conn:
-        conn.exec_driver_sql("TRUNCATE search_names, search_documents, search_words")
+        conn.exec_driver_sql("TRUNCATE search_documents, search_words, search_category_sets CASCADE")
     reader, writer = PostgresBackend(search_pg_engine), PostgresBackend(search_pg_engine)
     writer.index([SearchDocument(1, "a", "Gout", body="painful swollen joints")])
     assert reader.search("swollen").total == 1

@@ -64,33 +64,55 @@ from wiki.search.backend import (
 
 log = logging.getLogger(__name__)
 
+# The shape of the tables below. The search tables hold nothing that cannot
+# be rebuilt from the articles, so a database whose tables have another shape
+# has them dropped and made again; the next catch-up (the first request, or
+# the indexer) refills them.
+LAYOUT = 2
+_TABLES = "search_names, search_texts, search_documents, search_words, search_category_sets, search_state"
+
 SCHEMA_SQL: list[str] = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE EXTENSION IF NOT EXISTS fuzzystrmatch",
+    f"""DO $$
+    DECLARE found integer := 0;
+    BEGIN
+        IF to_regclass('search_documents') IS NULL THEN
+            RETURN;
+        END IF;
+        IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('search_state')
+                   AND attname = 'layout' AND NOT attisdropped) THEN
+            EXECUTE 'SELECT layout FROM search_state' INTO found;
+        END IF;
+        IF found IS DISTINCT FROM {LAYOUT} THEN
+            DROP TABLE IF EXISTS {_TABLES} CASCADE;
+        END IF;
+    END $$""",  # noqa: S608 - constants of this module
+    # What a query matches, counts and ranks, and nothing more: every match's
+    # row is read, so the rows are kept narrow. The full vector is only
+    # searched through its GIN index and lives out of line, uncompressed
+    # (EXTERNAL); the small ranking vector stays in the row (MAIN). The body
+    # and vocabulary, read for a page's snippets or by writers, are in
+    # search_texts.
     """CREATE TABLE IF NOT EXISTS search_documents (
         article_id integer PRIMARY KEY,
         slug text NOT NULL,
         title text NOT NULL,
-        aliases text NOT NULL DEFAULT '',
         categories text[] NOT NULL DEFAULT '{}',
+        category_set integer NOT NULL,
         icd10 text[] NOT NULL DEFAULT '{}',
         icd10_all text[] NOT NULL DEFAULT '{}',
         names text NOT NULL DEFAULT '',
         names_exact text[] NOT NULL DEFAULT '{}',
-        words text[] NOT NULL DEFAULT '{}',
-        body text NOT NULL DEFAULT '',
         tsv tsvector NOT NULL,
         rank_tsv tsvector NOT NULL
-    ) WITH (toast_tuple_target = 4096)""",
-    # Ranking reads the small columns and the ranking vector of every match:
-    # keep them in the row (MAIN, and room for 4 kB before anything leaves
-    # it: toast_tuple_target above), and let the body and the full vector go
-    # to TOAST. Reading those from TOAST for every match cost five times the
-    # ranking itself. Altered only when needed: ALTER TABLE locks out readers.
+    )""",
+    # Altered only when needed: ALTER TABLE locks out readers.
     """DO $$ BEGIN
         IF (SELECT attstorage FROM pg_attribute
-            WHERE attrelid = 'search_documents'::regclass AND attname = 'rank_tsv') <> 'm' THEN
-            ALTER TABLE search_documents ALTER COLUMN rank_tsv SET STORAGE MAIN;
+            WHERE attrelid = 'search_documents'::regclass AND attname = 'tsv') <> 'e' THEN
+            ALTER TABLE search_documents ALTER COLUMN tsv SET STORAGE EXTERNAL,
+                                         ALTER COLUMN rank_tsv SET STORAGE MAIN;
         END IF;
     END $$""",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_tsv ON search_documents USING gin (tsv)",
@@ -98,6 +120,17 @@ SCHEMA_SQL: list[str] = [
     " ON search_documents USING gin (names gin_trgm_ops)",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_names_exact ON search_documents USING gin (names_exact)",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_icd10_all ON search_documents USING gin (icd10_all)",
+    """CREATE TABLE IF NOT EXISTS search_texts (
+        article_id integer PRIMARY KEY REFERENCES search_documents (article_id) ON DELETE CASCADE,
+        body text NOT NULL DEFAULT '',
+        words text[] NOT NULL DEFAULT '{}'
+    )""",
+    # Each distinct list of categories once: a query counts its matches per
+    # list (an integer to group by) and turns the lists into facets after.
+    """CREATE TABLE IF NOT EXISTS search_category_sets (
+        id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        categories text[] NOT NULL UNIQUE
+    )""",
     """CREATE TABLE IF NOT EXISTS search_names (
         article_id integer NOT NULL REFERENCES search_documents (article_id) ON DELETE CASCADE,
         name text NOT NULL,
@@ -115,12 +148,15 @@ SCHEMA_SQL: list[str] = [
     )""",
     "CREATE INDEX IF NOT EXISTS ix_search_words_trgm ON search_words USING gin (word gin_trgm_ops)",
     # One row: bumped by every write, so each process can keep answers until
-    # the index changes, whichever host changed it.
-    """CREATE TABLE IF NOT EXISTS search_state (
+    # the index changes, whichever host changed it. It starts from the clock,
+    # so tables made again never repeat a generation an older table had.
+    f"""CREATE TABLE IF NOT EXISTS search_state (
         one boolean PRIMARY KEY DEFAULT true CHECK (one),
-        generation bigint NOT NULL DEFAULT 0
+        generation bigint NOT NULL DEFAULT 0,
+        layout integer NOT NULL DEFAULT {LAYOUT}
     )""",
-    "INSERT INTO search_state (one, generation) VALUES (true, 0) ON CONFLICT (one) DO NOTHING",
+    "INSERT INTO search_state (one, generation)"
+    " VALUES (true, CAST(extract(epoch FROM clock_timestamp()) * 1000 AS bigint)) ON CONFLICT (one) DO NOTHING",
 ]
 
 # Any constant will do, as long as nothing else in the database uses it. The
@@ -142,12 +178,16 @@ EXACT_BONUS = EXACT_NAME_BOOST / TITLE_BOOST
 CODE_BONUS = ICD10_BOOST / TITLE_BOOST
 FUZZY_MIN_CHARS = 5  # trigram matching on shorter keys finds everything ("mi" ~ "migraine")
 FUZZY_WEIGHT = 0.5
-# Ranking reads a small vector (names, categories and the body's opening
-# words) kept inline in the row; the full vector is only searched, through
-# its GIN index. Ranking every match on the full, TOASTed vector was the
-# whole cost of a query for common words.
-LEAD_WORDS = 300
+# Ranking reads a small vector kept in the row: names, codes, categories and
+# the body's opening words (an article says what it is about first). The
+# full vector is only searched, through its GIN index: ranking on it would
+# read every match's whole body, which for a common word over 100,000
+# articles is most of them.
+LEAD_WORDS = 60
 SUGGEST_THRESHOLD = 0.3
+# How far into a body a snippet looks for the query's words (the Whoosh
+# backend's SCAN_CHARS): ts_headline parses all it is given.
+SNIPPET_SCAN_CHARS = 20_000
 _START, _STOP = "\x01", "\x02"  # headline markers; control characters never reach the index
 _MARKS = re.compile(f"({_START}|{_STOP})")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -163,17 +203,17 @@ SELECT coalesce((SELECT CAST(to_tsquery('simple', string_agg(quote_literal(lexem
        CAST(websearch_to_tsquery('english', :web) AS text) AS web_q
 """)
 
-_CATEGORY = (
-    """EXISTS (SELECT 1 FROM unnest(d.categories) AS c WHERE lower(c) = lower(CAST(:category AS text)))"""
-)
 _HEADLINE_OPTIONS = f"StartSel={_START}, StopSel={_STOP}, MaxWords=30, MinWords=12, MaxFragments=2"
 _RANK = f"ts_rank(CAST('{RANK_WEIGHTS}' AS real[]), d.rank_tsv, CAST(:%s AS tsquery))"
+_CATEGORY_SET_SQL = sa.text("""
+INSERT INTO search_category_sets (categories) VALUES (:categories) ON CONFLICT (categories) DO NOTHING
+""")
 _UPSERT_SQL = sa.text("""
 INSERT INTO search_documents
-    (article_id, slug, title, aliases, categories, icd10, icd10_all, names, names_exact, words, body, tsv,
-     rank_tsv)
-VALUES (:article_id, :slug, :title, :aliases, :categories, :icd10, :icd10_all, :names, :names_exact,
-        :words, :body,
+    (article_id, slug, title, categories, category_set, icd10, icd10_all, names, names_exact, tsv, rank_tsv)
+VALUES (:article_id, :slug, :title, :categories,
+        (SELECT id FROM search_category_sets WHERE categories = CAST(:categories AS text[])),
+        :icd10, :icd10_all, :names, :names_exact,
         setweight(to_tsvector('english', :f_title), 'A')
         || setweight(to_tsvector('english', :f_aliases), 'B')
         || setweight(to_tsvector('english', :f_categories), 'C')
@@ -183,10 +223,13 @@ VALUES (:article_id, :slug, :title, :aliases, :categories, :icd10, :icd10_all, :
         || setweight(to_tsvector('english', :f_categories), 'C')
         || setweight(to_tsvector('english', :f_lead), 'D'))
 ON CONFLICT (article_id) DO UPDATE SET
-    slug = EXCLUDED.slug, title = EXCLUDED.title, aliases = EXCLUDED.aliases,
-    categories = EXCLUDED.categories, icd10 = EXCLUDED.icd10, icd10_all = EXCLUDED.icd10_all,
-    names = EXCLUDED.names, names_exact = EXCLUDED.names_exact, words = EXCLUDED.words,
-    body = EXCLUDED.body, tsv = EXCLUDED.tsv, rank_tsv = EXCLUDED.rank_tsv
+    slug = EXCLUDED.slug, title = EXCLUDED.title, categories = EXCLUDED.categories,
+    category_set = EXCLUDED.category_set, icd10 = EXCLUDED.icd10, icd10_all = EXCLUDED.icd10_all,
+    names = EXCLUDED.names, names_exact = EXCLUDED.names_exact, tsv = EXCLUDED.tsv, rank_tsv = EXCLUDED.rank_tsv
+""")
+_TEXT_SQL = sa.text("""
+INSERT INTO search_texts (article_id, body, words) VALUES (:article_id, :body, :words)
+ON CONFLICT (article_id) DO UPDATE SET body = EXCLUDED.body, words = EXCLUDED.words
 """)
 
 _NAME_SQL = sa.text("""
@@ -237,7 +280,8 @@ def _tsv_text(value: str) -> str:
 def _row(doc: SearchDocument) -> dict[str, Any]:
     body = _text(doc.body)
     aliases = [_text(alias) for alias in doc.aliases]
-    categories = [_text(cat) for cat in doc.categories if cat.strip()]
+    # Each category once, in the article's order: facets count articles.
+    categories = list(dict.fromkeys(_text(cat).strip() for cat in doc.categories if cat.strip()))
     codes = sorted({code.strip().lower() for code in doc.icd10 if code.strip()})
     names = [doc.title, *aliases]
     keys = [key for key in map(name_key, names) if key]
@@ -245,7 +289,6 @@ def _row(doc: SearchDocument) -> dict[str, Any]:
         "article_id": doc.article_id,
         "slug": doc.slug,
         "title": _text(doc.title),
-        "aliases": "\n".join(aliases),
         "categories": categories,
         "icd10": codes,
         "icd10_all": sorted(set(codes) | {code.split(".")[0] for code in codes}),
@@ -335,7 +378,7 @@ class PostgresBackend:
             return
         conn.execute(_BUMP_SQL)
         old = conn.execute(
-            sa.text("SELECT words FROM search_documents WHERE article_id = ANY(:ids) ORDER BY article_id"),
+            sa.text("SELECT words FROM search_texts WHERE article_id = ANY(:ids) ORDER BY article_id"),
             {"ids": ids},
         )
         delta: Counter[str] = Counter()
@@ -347,19 +390,27 @@ class PostgresBackend:
                 sa.text("DELETE FROM search_documents WHERE article_id = ANY(:ids)"), {"ids": list(removed)}
             )
         if docs:
-            rows = [_row(doc) for doc in docs]
-            for row in rows:
+            for row in self._upsert(conn, docs):
                 delta.update(row["words"])
-            conn.execute(_UPSERT_SQL, rows)
-            names = [name for doc in docs for name in _names(doc)]
-            if names:
-                conn.execute(_NAME_SQL, names)
         changed = sorted(word for word, n in delta.items() if n)
         if changed:
             conn.execute(_WORD_DELTA_SQL, {"words": changed, "deltas": [delta[word] for word in changed]})
             conn.execute(
                 sa.text("DELETE FROM search_words WHERE word = ANY(:words) AND ndoc <= 0"), {"words": changed}
             )
+
+    @staticmethod
+    def _upsert(conn: Connection, docs: Sequence[SearchDocument]) -> list[dict[str, Any]]:
+        """Write the rows of ``docs`` (their names must have been deleted); return the rows."""
+        rows = [_row(doc) for doc in docs]
+        category_sets = sorted({tuple(row["categories"]) for row in rows})
+        conn.execute(_CATEGORY_SET_SQL, [{"categories": list(cats)} for cats in category_sets])
+        conn.execute(_UPSERT_SQL, rows)
+        conn.execute(_TEXT_SQL, rows)
+        names = [name for doc in docs for name in _names(doc)]
+        if names:
+            conn.execute(_NAME_SQL, names)
+        return rows
 
     def index(self, docs: Iterable[SearchDocument], *, wait: bool = True) -> None:
         """Add or replace ``docs`` (see ``SearchBackend.index``)."""
@@ -391,9 +442,8 @@ class PostgresBackend:
         with self.engine.begin() as conn:
             self._lock_writer(conn, REBUILD_LOCK_TIMEOUT_MS)
             conn.execute(_BUMP_SQL)
-            conn.execute(sa.text("DELETE FROM search_names"))
-            conn.execute(sa.text("DELETE FROM search_documents"))
-            conn.execute(sa.text("DELETE FROM search_words"))
+            for table in ("search_names", "search_texts", "search_documents", "search_words", "search_category_sets"):
+                conn.execute(sa.text(f"DELETE FROM {table}"))  # noqa: S608 - a constant of this module
             batch: dict[int, SearchDocument] = {}
             for doc in docs:
                 batch[doc.article_id] = doc
@@ -404,12 +454,15 @@ class PostgresBackend:
                 count += self._insert_batch(conn, batch, progress)
             conn.execute(
                 sa.text("""INSERT INTO search_words (word, ndoc)
-                           SELECT word, count(*) FROM search_documents, unnest(words) AS word
+                           SELECT word, count(*) FROM search_texts, unnest(words) AS word
                            GROUP BY word""")
             )
+        # Statistics for the planner, and the GIN indexes' pending lists merged
+        # into their trees: a fresh bulk load leaves megabytes of entries that
+        # every search would otherwise read through one by one.
         with self.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                "ANALYZE search_documents, search_names, search_words"
+                "VACUUM (ANALYZE) search_documents, search_texts, search_category_sets, search_names, search_words"
             )
         return count
 
@@ -419,10 +472,7 @@ class PostgresBackend:
         # An id seen in an earlier batch is replaced, as index() would.
         ids = sorted(batch)
         conn.execute(sa.text("DELETE FROM search_names WHERE article_id = ANY(:ids)"), {"ids": ids})
-        conn.execute(_UPSERT_SQL, [_row(batch[key]) for key in ids])
-        names = [name for key in ids for name in _names(batch[key])]
-        if names:
-            conn.execute(_NAME_SQL, names)
+        self._upsert(conn, [batch[key] for key in ids])
         if progress is not None:
             progress(len(batch))
         return len(batch)
@@ -452,8 +502,10 @@ class PostgresBackend:
             return ResultPage(query=text, total=0)
         try:
             with self.engine.connect() as conn:
-                # Read before searching: a write committed in between is then
-                # cached under the older generation, which nobody asks again.
+                # One snapshot for the generation, the counts and the page: a
+                # write committed meanwhile is in none of them, so the total
+                # agrees with the page and the page with its cache key.
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
                 generation = conn.execute(_GENERATION_SQL).scalar()
                 key = (generation, text, category, limit, offset)
                 with self._results_lock:
@@ -498,7 +550,6 @@ class PostgresBackend:
             "codes": codes,
             "parents": parents,
             "key": key,
-            "category": category,
         }
         # Only the conditions this query needs, so each can use its index
         # (a bound "flag AND condition" would hide them from the planner).
@@ -528,55 +579,74 @@ class PostgresBackend:
         if not match and not fuzzy:
             return ResultPage(query=text, total=0, suggestion=suggestion)
 
-        def matching(columns: str, fuzzy_columns: str) -> str:
-            # The trigram match is a branch of its own: in one OR with the
-            # others, its index's recheck would re-test every row against the
-            # whole condition, reading every matching row's full vector. It
-            # leaves out the rows the exact branch found by their ids (a hashed
-            # anti-join), not by testing the condition again: "NOT tsv @@ q"
-            # read each trigram candidate's TOASTed vector, a third of a query.
-            exact = "(" + " OR ".join(match) + ")" if match else "false"
-            branches = [f"SELECT {columns} FROM search_documents d WHERE {exact}"] if match else []  # noqa: S608
-            if fuzzy:
-                seen = " AND d.article_id NOT IN (SELECT article_id FROM e)" if match else ""
-                branches.append(
-                    f"SELECT {fuzzy_columns} FROM search_documents d"  # noqa: S608
-                    f" WHERE CAST(:key AS text) <% d.names{seen}"
-                )
-            if len(branches) == 1:
-                return branches[0]
-            return f"WITH e AS MATERIALIZED ({branches[0]}) SELECT * FROM e UNION ALL {branches[1]}"  # noqa: S608
-
-        headline_q = "CAST(:any_q AS tsquery)" if any_q else "CAST(:web_q AS tsquery)"
-        columns = f"d.article_id, d.slug, d.title, d.categories, {' + '.join(score) or '0'} AS score"
+        # The exact match (e) and the trigram match (f) are branches of their
+        # own: in one OR, the trigram index's recheck would re-test every row
+        # against the whole condition, reading every match's full vector. The
+        # trigram branch leaves out the rows e found by their ids (a hashed
+        # anti-join), not by testing the condition again, which would read
+        # each candidate's full vector as well.
+        # Each match is scored once; the counts and the page are taken from
+        # the same materialized rows, in one statement.
+        score_sql = " + ".join(score) or "0"
         # Trigram similarity is the dearest term (7 µs a row): only for the rows found by it.
         similarity = f"{FUZZY_WEIGHT} * word_similarity(CAST(:key AS text), d.names)"
-        fuzzy_columns = (
-            f"d.article_id, d.slug, d.title, d.categories, {' + '.join([*score, similarity])} AS score"
-        )
-        in_category = _CATEGORY if category else "true"
-        # One statement, one pass over the matches: total, facets and the page.
-        # Every fragment joined here is a constant of this module; values are bound.
+        ctes, branches = [], []
+        if match:
+            ctes.append(
+                f"e AS MATERIALIZED (SELECT d.article_id, d.category_set, {score_sql} AS score"  # noqa: S608
+                f" FROM search_documents d WHERE {' OR '.join(match)})"
+            )
+            branches.append("SELECT * FROM e")
+        if fuzzy:
+            seen = " AND d.article_id NOT IN (SELECT article_id FROM e)" if match else ""
+            ctes.append(
+                f"f AS MATERIALIZED (SELECT d.article_id, d.category_set, {' + '.join([*score, similarity])}"  # noqa: S608
+                f" AS score FROM search_documents d WHERE CAST(:key AS text) <% d.names{seen})"
+            )
+            branches.append("SELECT * FROM f")
+        matches = " UNION ALL ".join(branches)
+        if category:
+            ctes.append(
+                "wanted AS (SELECT s.id FROM search_category_sets s WHERE EXISTS"
+                " (SELECT 1 FROM unnest(s.categories) AS c WHERE lower(c) = lower(CAST(:category AS text))))"
+            )
+            in_category = "g.category_set IN (SELECT id FROM wanted)"
+            only = "WHERE m.category_set IN (SELECT id FROM wanted)"
+        else:
+            in_category, only = "true", ""
+        headline_q = "CAST(:any_q AS tsquery)" if any_q else "CAST(:web_q AS tsquery)"
         statement = sa.text(f"""
-            WITH m AS MATERIALIZED ({matching(columns, fuzzy_columns)}),
-            page AS (
-                SELECT * FROM m d WHERE {in_category}
-                ORDER BY score DESC, article_id LIMIT :limit OFFSET :offset
+            WITH {", ".join(ctes)},
+            p AS (
+                SELECT m.article_id, m.score FROM ({matches}) m {only}
+                ORDER BY m.score DESC, m.article_id LIMIT :limit OFFSET :offset
             )
             SELECT
-                (SELECT count(*) FROM m d WHERE {in_category}) AS total,
-                (SELECT coalesce(json_object_agg(c, n), '{{}}') FROM
-                    (SELECT c, count(*) AS n FROM m, unnest(m.categories) AS c GROUP BY c) f) AS facets,
-                (SELECT coalesce(json_agg(json_build_array(p.slug, p.title, p.score, left(b.body, 600),
-                    ts_headline('english', replace(replace(replace(replace(b.body,
+                (SELECT coalesce(json_agg(json_build_array(s.categories, g.n, {in_category})), '[]')
+                 FROM (SELECT m.category_set, count(*) AS n FROM ({matches}) m GROUP BY m.category_set) g
+                 JOIN search_category_sets s ON s.id = g.category_set) AS counts,
+                (SELECT coalesce(json_agg(json_build_array(d.slug, d.title, p.score, left(b.body, 600),
+                    ts_headline('english', replace(replace(replace(replace(left(b.body, {SNIPPET_SCAN_CHARS}),
                         '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), {headline_q}, :options))
                     ORDER BY p.score DESC, p.article_id), '[]')
-                 FROM page p JOIN search_documents b ON b.article_id = p.article_id) AS hits
-            """)  # noqa: S608
-        total, facets, rows = conn.execute(
-            statement, {**params, "limit": limit, "offset": offset, "options": _HEADLINE_OPTIONS}
+                 FROM p JOIN search_documents d ON d.article_id = p.article_id
+                 JOIN search_texts b ON b.article_id = p.article_id) AS hits
+            """)  # noqa: S608 - every fragment is a constant of this module; values are bound
+        counts, rows = conn.execute(
+            statement,
+            {**params, "category": category, "limit": limit, "offset": offset, "options": _HEADLINE_OPTIONS},
         ).one()
-        page = ResultPage(query=text, total=int(total), suggestion=suggestion, facets=dict(facets))
+        facets: Counter[str] = Counter()
+        total = 0
+        for categories, n, wanted in counts:
+            facets.update(dict.fromkeys(categories, n))
+            total += n if wanted else 0
+        page = ResultPage(
+            query=text,
+            total=total,
+            suggestion=suggestion,
+            facets=dict(sorted(facets.items(), key=lambda item: (-item[1], item[0]))),
+        )
         for slug, title, score_value, opening, headline in rows:
             snippet = _snippet(headline if (any_q or web_q) else None, opening)
             page.hits.append(Hit(slug=slug, title=title, score=float(score_value), snippet=snippet))

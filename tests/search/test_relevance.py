@@ -19,7 +19,7 @@ from .conftest import BACKENDS, make_search_backend
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 MIN_ARTICLES = 40
-MIN_HIT_RATE = 0.90
+MIN_HIT_RATE = 0.95  # both backends find 59 of 60; a ranking change that loses three fails
 TOP = 3
 
 RELEVANCE: list[tuple[str, str, str]] = [

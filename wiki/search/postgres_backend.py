@@ -7,8 +7,12 @@ index because it is just rows in the shared database.
 * ``search_documents``: one row per article, with a weighted ``tsvector``
   (title and ICD-10 codes 'A', aliases 'B', categories 'C', body 'D', the
   ``english`` configuration, GIN-indexed), code arrays for exact and
-  subcode matches, and the folded names for pg_trgm typo tolerance.
-* ``search_names``: one row per title or alias, for autocomplete by prefix.
+  subcode matches, and a small ranking vector kept in the row.
+* ``search_texts``: each article's body (for snippets) and vocabulary.
+* ``search_category_sets``: each distinct list of categories, so counts
+  are grouped by an integer.
+* ``search_names``: one row per title or alias, for exact names, pg_trgm
+  typo tolerance and autocomplete by prefix.
 * ``search_words``: the indexed vocabulary with document counts, for
   "did you mean" (pg_trgm finds near words, fuzzystrmatch's Levenshtein
   distance orders them).
@@ -68,7 +72,7 @@ log = logging.getLogger(__name__)
 # be rebuilt from the articles, so a database whose tables have another shape
 # has them dropped and made again; the next catch-up (the first request, or
 # the indexer) refills them.
-LAYOUT = 2
+LAYOUT = 3
 _TABLES = "search_names, search_texts, search_documents, search_words, search_category_sets, search_state"
 
 SCHEMA_SQL: list[str] = [
@@ -102,7 +106,6 @@ SCHEMA_SQL: list[str] = [
         category_set integer NOT NULL,
         icd10 text[] NOT NULL DEFAULT '{}',
         icd10_all text[] NOT NULL DEFAULT '{}',
-        names text NOT NULL DEFAULT '',
         names_exact text[] NOT NULL DEFAULT '{}',
         tsv tsvector NOT NULL,
         rank_tsv tsvector NOT NULL
@@ -116,8 +119,6 @@ SCHEMA_SQL: list[str] = [
         END IF;
     END $$""",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_tsv ON search_documents USING gin (tsv)",
-    "CREATE INDEX IF NOT EXISTS ix_search_documents_names_trgm"
-    " ON search_documents USING gin (names gin_trgm_ops)",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_names_exact ON search_documents USING gin (names_exact)",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_icd10_all ON search_documents USING gin (icd10_all)",
     """CREATE TABLE IF NOT EXISTS search_texts (
@@ -142,6 +143,8 @@ SCHEMA_SQL: list[str] = [
     # C collation: one btree serves both LIKE 'prefix%' and ORDER BY key.
     "CREATE INDEX IF NOT EXISTS ix_search_names_key ON search_names (key)",
     "CREATE INDEX IF NOT EXISTS ix_search_names_key_tsv ON search_names USING gin (key_tsv)",
+    # Typo tolerance: names within a trigram distance of the query.
+    "CREATE INDEX IF NOT EXISTS ix_search_names_key_trgm ON search_names USING gin (key gin_trgm_ops)",
     """CREATE TABLE IF NOT EXISTS search_words (
         word text PRIMARY KEY,
         ndoc integer NOT NULL
@@ -178,12 +181,14 @@ EXACT_BONUS = EXACT_NAME_BOOST / TITLE_BOOST
 CODE_BONUS = ICD10_BOOST / TITLE_BOOST
 FUZZY_MIN_CHARS = 5  # trigram matching on shorter keys finds everything ("mi" ~ "migraine")
 FUZZY_WEIGHT = 0.5
-# Ranking reads a small vector kept in the row: names, codes, categories and
-# the body's opening words (an article says what it is about first). The
-# full vector is only searched, through its GIN index: ranking on it would
-# read every match's whole body, which for a common word over 100,000
-# articles is most of them.
-LEAD_WORDS = 60
+# Ranking reads a smaller vector kept in the row: names, codes, categories and
+# the body's opening words. The full vector is only searched, through its GIN
+# index: ranking on it would read every match's whole body, which for a
+# common word over 100,000 articles is most of them. Fewer opening words
+# rank faster but worse: with 60 or 120, symptoms described further down
+# ("wheezing and cough", "face drooping on one side") left the top three of
+# the relevance table; 200 still lost one.
+LEAD_WORDS = 300
 SUGGEST_THRESHOLD = 0.3
 # How far into a body a snippet looks for the query's words (the Whoosh
 # backend's SCAN_CHARS): ts_headline parses all it is given.
@@ -210,10 +215,10 @@ INSERT INTO search_category_sets (categories) VALUES (:categories) ON CONFLICT (
 """)
 _UPSERT_SQL = sa.text("""
 INSERT INTO search_documents
-    (article_id, slug, title, categories, category_set, icd10, icd10_all, names, names_exact, tsv, rank_tsv)
+    (article_id, slug, title, categories, category_set, icd10, icd10_all, names_exact, tsv, rank_tsv)
 VALUES (:article_id, :slug, :title, :categories,
         (SELECT id FROM search_category_sets WHERE categories = CAST(:categories AS text[])),
-        :icd10, :icd10_all, :names, :names_exact,
+        :icd10, :icd10_all, :names_exact,
         setweight(to_tsvector('english', :f_title), 'A')
         || setweight(to_tsvector('english', :f_aliases), 'B')
         || setweight(to_tsvector('english', :f_categories), 'C')
@@ -225,7 +230,7 @@ VALUES (:article_id, :slug, :title, :categories,
 ON CONFLICT (article_id) DO UPDATE SET
     slug = EXCLUDED.slug, title = EXCLUDED.title, categories = EXCLUDED.categories,
     category_set = EXCLUDED.category_set, icd10 = EXCLUDED.icd10, icd10_all = EXCLUDED.icd10_all,
-    names = EXCLUDED.names, names_exact = EXCLUDED.names_exact, tsv = EXCLUDED.tsv, rank_tsv = EXCLUDED.rank_tsv
+    names_exact = EXCLUDED.names_exact, tsv = EXCLUDED.tsv, rank_tsv = EXCLUDED.rank_tsv
 """)
 _TEXT_SQL = sa.text("""
 INSERT INTO search_texts (article_id, body, words) VALUES (:article_id, :body, :words)
@@ -292,7 +297,6 @@ def _row(doc: SearchDocument) -> dict[str, Any]:
         "categories": categories,
         "icd10": codes,
         "icd10_all": sorted(set(codes) | {code.split(".")[0] for code in codes}),
-        "names": "\n".join(keys),
         "names_exact": keys,
         "words": sorted(vocabulary(" ".join([*names, body]))),
         "body": body,
@@ -553,7 +557,9 @@ class PostgresBackend:
         }
         # Only the conditions this query needs, so each can use its index
         # (a bound "flag AND condition" would hide them from the planner).
-        match, score = [], []
+        # Scores test membership in small sets found by their own indexes (a
+        # hashed look-up) rather than evaluate a condition on every match.
+        match, score, ctes = [], [], []
         strict = '"' in text and web_q
         if strict:
             match.append("d.tsv @@ CAST(:web_q AS tsquery)")
@@ -561,11 +567,19 @@ class PostgresBackend:
             match.append("d.tsv @@ CAST(:any_q AS tsquery)")
         if any_q:
             score.append(_RANK % "any_q")
-        if web_q and (strict or len(words) > 1):
-            score.append("0.5 * " + _RANK % "web_q")  # all the words, near each other
+        if strict:
+            score.append("0.5 * " + _RANK % "web_q")  # the phrase's words, near each other
+        elif web_q and len(words) > 1:
+            # All the words near each other, ranked where the ranking vector
+            # holds them all. (All the words anywhere in the body, found by
+            # the index, ranked worse: a long article holds most words.)
+            score.append(f"CASE WHEN d.rank_tsv @@ CAST(:web_q AS tsquery) THEN 0.5 * {_RANK % 'web_q'} ELSE 0 END")
         if keys:
             match.append("d.names_exact && CAST(:keys AS text[])")
-            score.append(f"CASE WHEN d.names_exact && CAST(:keys AS text[]) THEN {EXACT_BONUS} ELSE 0 END")
+            ctes.append(
+                "x AS MATERIALIZED (SELECT article_id FROM search_names WHERE key = ANY(CAST(:keys AS text[])))"
+            )
+            score.append(f"CASE WHEN d.article_id IN (SELECT article_id FROM x) THEN {EXACT_BONUS} ELSE 0 END")  # noqa: S608
         if codes:
             match.append("d.icd10_all && CAST(:codes AS text[])")
             score.append(f"CASE WHEN d.icd10 && CAST(:codes AS text[]) THEN {CODE_BONUS} ELSE 0 END")
@@ -588,9 +602,7 @@ class PostgresBackend:
         # Each match is scored once; the counts and the page are taken from
         # the same materialized rows, in one statement.
         score_sql = " + ".join(score) or "0"
-        # Trigram similarity is the dearest term (7 µs a row): only for the rows found by it.
-        similarity = f"{FUZZY_WEIGHT} * word_similarity(CAST(:key AS text), d.names)"
-        ctes, branches = [], []
+        branches = []
         if match:
             ctes.append(
                 f"e AS MATERIALIZED (SELECT d.article_id, d.category_set, {score_sql} AS score"  # noqa: S608
@@ -598,10 +610,14 @@ class PostgresBackend:
             )
             branches.append("SELECT * FROM e")
         if fuzzy:
-            seen = " AND d.article_id NOT IN (SELECT article_id FROM e)" if match else ""
+            # Names within a trigram distance, each article at its nearest
+            # name; the similarity is worked out only for these few rows.
+            seen = "WHERE n.article_id NOT IN (SELECT article_id FROM e)" if match else ""
             ctes.append(
-                f"f AS MATERIALIZED (SELECT d.article_id, d.category_set, {' + '.join([*score, similarity])}"  # noqa: S608
-                f" AS score FROM search_documents d WHERE CAST(:key AS text) <% d.names{seen})"
+                f"f AS MATERIALIZED (SELECT d.article_id, d.category_set, {score_sql} + {FUZZY_WEIGHT} * n.near"  # noqa: S608
+                " AS score FROM (SELECT article_id, max(word_similarity(CAST(:key AS text), key)) AS near"
+                " FROM search_names WHERE CAST(:key AS text) <% key GROUP BY article_id) n"
+                f" JOIN search_documents d ON d.article_id = n.article_id {seen})"
             )
             branches.append("SELECT * FROM f")
         matches = " UNION ALL ".join(branches)

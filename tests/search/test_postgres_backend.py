@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from wiki.search.backend import SearchDocument
-from wiki.search.postgres_backend import PostgresBackend
+from wiki.search.postgres_backend import LAYOUT, PostgresBackend
 
 
 def recount(engine: sa.Engine) -> tuple[dict[str, int], dict[str, int]]:
@@ -60,3 +60,39 @@ def test_a_page_remembered_by_one_host_is_dropped_when_another_host_writes(searc
     assert reader.search("swollen").total == 0
     writer.rebuild([SearchDocument(3, "c", "Cellulitis", body="swollen red skin")])
     assert [hit.slug for hit in reader.search("swollen").hits] == ["c"]
+
+
+def test_search_tables_of_another_layout_are_dropped_and_made_again(search_pg_engine):
+    backend = PostgresBackend(search_pg_engine)
+    backend.rebuild([SearchDocument(1, "a", "Gout", body="swollen toe at night")])
+    with search_pg_engine.begin() as conn:
+        # The first layout had no layout column at all.
+        conn.exec_driver_sql("ALTER TABLE search_state DROP COLUMN layout")
+    backend.ensure_schema()
+    # Derived rows go with the old tables; the next catch-up refills them.
+    assert backend.indexed_ids() == set()
+    with search_pg_engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT layout FROM search_state")).scalar() == LAYOUT
+    backend.index([SearchDocument(2, "b", "Bursitis", aliases=("Housemaid's knee",), body="swollen elbow")])
+    assert [hit.slug for hit in backend.search("swollen").hits] == ["b"]
+    backend.ensure_schema()  # the current layout is kept as it is
+    assert backend.indexed_ids() == {2}
+
+
+def test_facets_count_each_article_once_and_the_filtered_total_follows_the_category(search_pg_engine):
+    with search_pg_engine.begin() as conn:
+        conn.exec_driver_sql("TRUNCATE search_documents, search_words, search_category_sets CASCADE")
+    backend = PostgresBackend(search_pg_engine)
+    backend.index(
+        [
+            SearchDocument(1, "a", "Gout", categories=("Rheumatology", "Rheumatology"), body="swollen toe"),
+            SearchDocument(2, "b", "Cellulitis", categories=("Dermatology", "Infections"), body="swollen skin"),
+            SearchDocument(3, "c", "Septic arthritis", categories=("Infections", "Rheumatology"), body="swollen"),
+        ]
+    )
+    page = backend.search("swollen")
+    assert page.total == 3
+    assert page.facets == {"Infections": 2, "Rheumatology": 2, "Dermatology": 1}
+    filtered = backend.search("swollen", category="infections")
+    assert filtered.total == 2 and {hit.slug for hit in filtered.hits} == {"b", "c"}
+    assert filtered.facets == page.facets  # facets describe every match, not just the filtered ones

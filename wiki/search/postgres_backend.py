@@ -30,7 +30,6 @@ No Flask: it is handed an SQLAlchemy engine and ``SearchDocument``s.
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 import threading
@@ -62,9 +61,9 @@ from wiki.search.backend import (
     icd10_codes,
     misspelling_candidates,
     name_key,
-    plain_snippet,
     vocabulary,
 )
+from wiki.search.whoosh_backend import SCAN_CHARS, STEMMED, snippet
 
 log = logging.getLogger(__name__)
 
@@ -192,11 +191,6 @@ FUZZY_WEIGHT = 0.5
 # ranked the table as well in two thirds of the bytes.
 LEAD_WORDS = 300
 SUGGEST_THRESHOLD = 0.3
-# How far into a body a snippet looks for the query's words (the Whoosh
-# backend's SCAN_CHARS): ts_headline parses all it is given.
-SNIPPET_SCAN_CHARS = 20_000
-_START, _STOP = "\x01", "\x02"  # headline markers; control characters never reach the index
-_MARKS = re.compile(f"({_START}|{_STOP})")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _KEY_WORDS = re.compile(r"[a-z0-9]+")
 
@@ -210,7 +204,6 @@ SELECT coalesce((SELECT CAST(to_tsquery('simple', string_agg(quote_literal(lexem
        CAST(websearch_to_tsquery('english', :web) AS text) AS web_q
 """)
 
-_HEADLINE_OPTIONS = f"StartSel={_START}, StopSel={_STOP}, MaxWords=30, MinWords=12, MaxFragments=2"
 _RANK = f"ts_rank(CAST('{RANK_WEIGHTS}' AS real[]), d.rank_tsv, CAST(:%s AS tsquery))"
 _CATEGORY_SET_SQL = sa.text("""
 INSERT INTO search_category_sets (categories) VALUES (:categories) ON CONFLICT (categories) DO NOTHING
@@ -318,27 +311,6 @@ def _names(doc: SearchDocument) -> list[dict[str, Any]]:
             seen.add(key)
             rows.append({"article_id": doc.article_id, "name": _text(name), "key": key, "is_alias": is_alias})
     return rows
-
-
-def _snippet(headline: str | None, body: str) -> str:
-    """Return ``headline`` as safe HTML: every character escaped except our <mark> pairs."""
-    if not headline or _START not in headline:
-        return plain_snippet(body)
-    out, open_mark = [], False
-    for part in _MARKS.split(headline):
-        if part == _START and not open_mark:
-            out.append("<mark>")
-            open_mark = True
-        elif part == _STOP and open_mark:
-            out.append("</mark>")
-            open_mark = False
-        elif part not in (_START, _STOP):
-            # The body was escaped before ts_headline; unescape and escape
-            # again so a fragment cut inside an entity still comes out inert.
-            out.append(html.escape(html.unescape(part)))
-    if open_mark:
-        out.append("</mark>")
-    return "".join(out).strip()
 
 
 @dataclass
@@ -632,7 +604,6 @@ class PostgresBackend:
             only = "WHERE m.category_set IN (SELECT id FROM wanted)"
         else:
             in_category, only = "true", ""
-        headline_q = "CAST(:any_q AS tsquery)" if any_q else "CAST(:web_q AS tsquery)"
         statement = sa.text(f"""
             WITH {", ".join(ctes)},
             p AS (
@@ -643,16 +614,14 @@ class PostgresBackend:
                 (SELECT coalesce(json_agg(json_build_array(s.categories, g.n, {in_category})), '[]')
                  FROM (SELECT m.category_set, count(*) AS n FROM ({matches}) m GROUP BY m.category_set) g
                  JOIN search_category_sets s ON s.id = g.category_set) AS counts,
-                (SELECT coalesce(json_agg(json_build_array(d.slug, d.title, p.score, left(b.body, 600),
-                    ts_headline('english', replace(replace(replace(replace(left(b.body, {SNIPPET_SCAN_CHARS}),
-                        '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), {headline_q}, :options))
+                (SELECT coalesce(json_agg(json_build_array(d.slug, d.title, p.score, left(b.body, {SCAN_CHARS}))
                     ORDER BY p.score DESC, p.article_id), '[]')
                  FROM p JOIN search_documents d ON d.article_id = p.article_id
                  JOIN search_texts b ON b.article_id = p.article_id) AS hits
             """)  # noqa: S608 - every fragment is a constant of this module; values are bound
         counts, rows = conn.execute(
             statement,
-            {**params, "category": category, "limit": limit, "offset": offset, "options": _HEADLINE_OPTIONS},
+            {**params, "category": category, "limit": limit, "offset": offset},
         ).one()
         facets: Counter[str] = Counter()
         total = 0
@@ -665,9 +634,12 @@ class PostgresBackend:
             suggestion=suggestion,
             facets=dict(sorted(facets.items(), key=lambda item: (-item[1], item[0]))),
         )
-        for slug, title, score_value, opening, headline in rows:
-            snippet = _snippet(headline if (any_q or web_q) else None, opening)
-            page.hits.append(Hit(slug=slug, title=title, score=float(score_value), snippet=snippet))
+        # Snippets are cut and marked in Python, as the Whoosh backend does
+        # (the same words marked on both; ts_headline parsed each whole body
+        # again, twice the time).
+        stems = {token.text for token in STEMMED(" ".join(words))} if (any_q or web_q) else set()
+        for slug, title, score_value, body in rows:
+            page.hits.append(Hit(slug=slug, title=title, score=float(score_value), snippet=snippet(body, stems)))
         return page
 
     def _correct(self, conn: Connection, text: str) -> str | None:

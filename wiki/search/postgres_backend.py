@@ -71,7 +71,7 @@ log = logging.getLogger(__name__)
 # be rebuilt from the articles, so a database whose tables have another shape
 # has them dropped and made again; the next catch-up (the first request, or
 # the indexer) refills them.
-LAYOUT = 4
+LAYOUT = 3
 _TABLES = "search_names, search_texts, search_documents, search_words, search_category_sets, search_state"
 
 SCHEMA_SQL: list[str] = [
@@ -94,11 +94,9 @@ SCHEMA_SQL: list[str] = [
     # What a query matches, counts and ranks, and nothing more: every match's
     # row is read, so the rows are kept narrow. The full vector is only
     # searched through its GIN index and lives out of line, uncompressed
-    # (EXTERNAL), as does the vector of the body's opening words (searched,
-    # word by word, through its own GIN index). The names' vector, ranked for
-    # every match, stays in the row (MAIN), and a row over 512 bytes sends
-    # the big vectors out. The body and vocabulary, read for a page's
-    # snippets or by writers, are in search_texts.
+    # (EXTERNAL); the small ranking vector stays in the row (MAIN). The body
+    # and vocabulary, read for a page's snippets or by writers, are in
+    # search_texts.
     """CREATE TABLE IF NOT EXISTS search_documents (
         article_id integer PRIMARY KEY,
         slug text NOT NULL,
@@ -109,23 +107,17 @@ SCHEMA_SQL: list[str] = [
         icd10_all text[] NOT NULL DEFAULT '{}',
         names_exact text[] NOT NULL DEFAULT '{}',
         tsv tsvector NOT NULL,
-        lead_tsv tsvector NOT NULL,
-        names_tsv tsvector NOT NULL
-    ) WITH (toast_tuple_target = 512)""",
+        rank_tsv tsvector NOT NULL
+    )""",
     # Altered only when needed: ALTER TABLE locks out readers.
     """DO $$ BEGIN
         IF (SELECT attstorage FROM pg_attribute
             WHERE attrelid = 'search_documents'::regclass AND attname = 'tsv') <> 'e' THEN
             ALTER TABLE search_documents ALTER COLUMN tsv SET STORAGE EXTERNAL,
-                                         ALTER COLUMN lead_tsv SET STORAGE EXTERNAL,
-                                         ALTER COLUMN names_tsv SET STORAGE MAIN,
-                                         ALTER COLUMN icd10 SET STORAGE MAIN,
-                                         ALTER COLUMN icd10_all SET STORAGE MAIN;
+                                         ALTER COLUMN rank_tsv SET STORAGE MAIN;
         END IF;
     END $$""",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_tsv ON search_documents USING gin (tsv)",
-    "CREATE INDEX IF NOT EXISTS ix_search_documents_lead_tsv ON search_documents USING gin (lead_tsv)",
-    "CREATE INDEX IF NOT EXISTS ix_search_documents_names_tsv ON search_documents USING gin (names_tsv)",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_names_exact ON search_documents USING gin (names_exact)",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_icd10_all ON search_documents USING gin (icd10_all)",
     """CREATE TABLE IF NOT EXISTS search_texts (
@@ -188,18 +180,16 @@ EXACT_BONUS = EXACT_NAME_BOOST / TITLE_BOOST
 CODE_BONUS = ICD10_BOOST / TITLE_BOOST
 FUZZY_MIN_CHARS = 5  # trigram matching on shorter keys finds everything ("mi" ~ "migraine")
 FUZZY_WEIGHT = 0.5
-# A match is ranked on its names (title and codes, aliases, categories:
-# ts_rank on a small weighted vector kept in the row) and on how many of the
-# query's words are among the body's opening words, found word by word
-# through a GIN index, so no match's body is read. The full vector is only
-# searched. Ranking on the body's words anywhere ranked worse, as did fewer
-# opening words: with 60 or 120, symptoms described further down ("wheezing
-# and cough", "face drooping on one side") left the relevance table's top
-# three; 200 still lost one.
+# Ranking reads a smaller vector kept in the row: names, codes, categories and
+# the body's opening words. The full vector is only searched, through its GIN
+# index: ranking on it would read every match's whole body, which for a
+# common word over 100,000 articles is most of them. Fewer opening words
+# rank faster but worse: with 60 or 120, symptoms described further down
+# ("wheezing and cough", "face drooping on one side") left the top three of
+# the relevance table; 200 still lost one. The opening words are kept without
+# their positions (strip): each counts once, at the body's weight, which
+# ranked the table as well in two thirds of the bytes.
 LEAD_WORDS = 300
-# What one query word among the opening words adds: what ts_rank gives a word
-# seen once at the body's weight.
-LEAD_UNIT = BODY_BOOST / TITLE_BOOST / 1.64493406685
 SUGGEST_THRESHOLD = 0.3
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _KEY_WORDS = re.compile(r"[a-z0-9]+")
@@ -211,18 +201,16 @@ _KEY_WORDS = re.compile(r"[a-z0-9]+")
 _PREPARE_SQL = sa.text("""
 SELECT coalesce((SELECT CAST(to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) AS text)
                  FROM unnest(tsvector_to_array(to_tsvector('english', :plain))) AS lexeme), '') AS any_q,
-       tsvector_to_array(to_tsvector('english', :plain)) AS terms,
        CAST(websearch_to_tsquery('english', :web) AS text) AS web_q
 """)
 
-_RANK = f"ts_rank(CAST('{RANK_WEIGHTS}' AS real[]), d.names_tsv, CAST(:%s AS tsquery))"
+_RANK = f"ts_rank(CAST('{RANK_WEIGHTS}' AS real[]), d.rank_tsv, CAST(:%s AS tsquery))"
 _CATEGORY_SET_SQL = sa.text("""
 INSERT INTO search_category_sets (categories) VALUES (:categories) ON CONFLICT (categories) DO NOTHING
 """)
 _UPSERT_SQL = sa.text("""
 INSERT INTO search_documents
-    (article_id, slug, title, categories, category_set, icd10, icd10_all, names_exact, tsv, lead_tsv,
-     names_tsv)
+    (article_id, slug, title, categories, category_set, icd10, icd10_all, names_exact, tsv, rank_tsv)
 VALUES (:article_id, :slug, :title, :categories,
         (SELECT id FROM search_category_sets WHERE categories = CAST(:categories AS text[])),
         :icd10, :icd10_all, :names_exact,
@@ -230,15 +218,14 @@ VALUES (:article_id, :slug, :title, :categories,
         || setweight(to_tsvector('english', :f_aliases), 'B')
         || setweight(to_tsvector('english', :f_categories), 'C')
         || setweight(to_tsvector('english', :f_body), 'D'),
-        strip(to_tsvector('english', :f_lead)),
         setweight(to_tsvector('english', :f_title), 'A')
         || setweight(to_tsvector('english', :f_aliases), 'B')
-        || setweight(to_tsvector('english', :f_categories), 'C'))
+        || setweight(to_tsvector('english', :f_categories), 'C')
+        || strip(to_tsvector('english', :f_lead)))
 ON CONFLICT (article_id) DO UPDATE SET
     slug = EXCLUDED.slug, title = EXCLUDED.title, categories = EXCLUDED.categories,
     category_set = EXCLUDED.category_set, icd10 = EXCLUDED.icd10, icd10_all = EXCLUDED.icd10_all,
-    names_exact = EXCLUDED.names_exact, tsv = EXCLUDED.tsv,
-    lead_tsv = EXCLUDED.lead_tsv, names_tsv = EXCLUDED.names_tsv
+    names_exact = EXCLUDED.names_exact, tsv = EXCLUDED.tsv, rank_tsv = EXCLUDED.rank_tsv
 """)
 _TEXT_SQL = sa.text("""
 INSERT INTO search_texts (article_id, body, words) VALUES (:article_id, :body, :words)
@@ -531,7 +518,7 @@ class PostgresBackend:
         # bitmap scan for common words, not counting that it then reads each
         # row's TOASTed vector: a tenfold mistake. The indexes are the way.
         conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
-        any_q, terms, web_q = conn.execute(
+        any_q, web_q = conn.execute(
             _PREPARE_SQL, {"plain": " ".join(words), "web": fold(suggestion or text)}
         ).one()
         params: dict[str, Any] = {
@@ -541,8 +528,6 @@ class PostgresBackend:
             "codes": codes,
             "parents": parents,
             "key": key,
-            "terms": terms,
-            "nterms": max(1, len(terms)),
         }
         # Only the conditions this query needs, so each can use its index
         # (a bound "flag AND condition" would hide them from the planner).
@@ -554,36 +539,15 @@ class PostgresBackend:
             match.append("d.tsv @@ CAST(:web_q AS tsquery)")
         elif any_q:
             match.append("d.tsv @@ CAST(:any_q AS tsquery)")
-        lead = "coalesce(l.n, 0)"
         if any_q:
-            # The names are ranked only for the articles whose names hold a
-            # word (a set from the index); for the others they add nothing.
-            ctes.append(
-                "nm AS MATERIALIZED"
-                " (SELECT article_id FROM search_documents WHERE names_tsv @@ CAST(:any_q AS tsquery))"
-            )
-            names_score = [_RANK % "any_q"]
-            if strict:
-                names_score.append("0.5 * " + _RANK % "web_q")  # the phrase's words, near each other
-            elif web_q and len(words) > 1:
-                # All the words, near each other in a name.
-                names_score.append(
-                    f"CASE WHEN d.names_tsv @@ CAST(:web_q AS tsquery) THEN 0.5 * {_RANK % 'web_q'} ELSE 0 END"
-                )
-            in_names = "d.article_id IN (SELECT article_id FROM nm)"
-            score.append(f"CASE WHEN {in_names} THEN {' + '.join(names_score)} ELSE 0 END")
-            # Each article holding some of the words among its opening ones, with how many.
-            ctes.append(
-                "l AS MATERIALIZED (SELECT o.article_id, count(*) AS n"
-                " FROM unnest(CAST(:terms AS text[])) AS t(lexeme) CROSS JOIN LATERAL"
-                " (SELECT article_id FROM search_documents"
-                "  WHERE lead_tsv @@ to_tsquery('simple', quote_literal(t.lexeme))) o"
-                " GROUP BY o.article_id)"
-            )
-            score.append(f"{LEAD_UNIT} * {lead} / CAST(:nterms AS real)")
-            if not strict and web_q and len(words) > 1:
-                # All the words among the opening ones.
-                score.append(f"CASE WHEN {lead} >= :nterms THEN {0.5 * LEAD_UNIT} ELSE 0 END")
+            score.append(_RANK % "any_q")
+        if strict:
+            score.append("0.5 * " + _RANK % "web_q")  # the phrase's words, near each other
+        elif web_q and len(words) > 1:
+            # All the words near each other, ranked where the ranking vector
+            # holds them all. (All the words anywhere in the body, found by
+            # the index, ranked worse: a long article holds most words.)
+            score.append(f"CASE WHEN d.rank_tsv @@ CAST(:web_q AS tsquery) THEN 0.5 * {_RANK % 'web_q'} ELSE 0 END")
         if keys:
             match.append("d.names_exact && CAST(:keys AS text[])")
             ctes.append(
@@ -612,12 +576,11 @@ class PostgresBackend:
         # Each match is scored once; the counts and the page are taken from
         # the same materialized rows, in one statement.
         score_sql = " + ".join(score) or "0"
-        join_lead = " LEFT JOIN l ON l.article_id = d.article_id" if any_q else ""
         branches = []
         if match:
             ctes.append(
                 f"e AS MATERIALIZED (SELECT d.article_id, d.category_set, {score_sql} AS score"  # noqa: S608
-                f" FROM search_documents d{join_lead} WHERE {' OR '.join(match)})"
+                f" FROM search_documents d WHERE {' OR '.join(match)})"
             )
             branches.append("SELECT * FROM e")
         if fuzzy:
@@ -628,7 +591,7 @@ class PostgresBackend:
                 f"f AS MATERIALIZED (SELECT d.article_id, d.category_set, {score_sql} + {FUZZY_WEIGHT} * n.near"  # noqa: S608
                 " AS score FROM (SELECT article_id, max(word_similarity(CAST(:key AS text), key)) AS near"
                 " FROM search_names WHERE CAST(:key AS text) <% key GROUP BY article_id) n"
-                f" JOIN search_documents d ON d.article_id = n.article_id{join_lead} {seen})"
+                f" JOIN search_documents d ON d.article_id = n.article_id {seen})"
             )
             branches.append("SELECT * FROM f")
         matches = " UNION ALL ".join(branches)

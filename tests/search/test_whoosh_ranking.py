@@ -91,17 +91,22 @@ def test_pages_are_slices_of_one_ranking(whoosh):
         assert pages == [hit.slug for hit in whole.hits]
 
 
-def test_phrase_sets_equal_whooshs_span_matching(whoosh):
+@pytest.mark.parametrize("segments", [1, 4])
+def test_phrase_sets_equal_whooshs_span_matching(whoosh, segments):
     from whoosh import query as wq
 
     from wiki.search.whoosh_backend import STEMMED, _phrase_docs
 
     rng = random.Random(11)
     docs = _corpus(rng, 300)
-    whoosh.rebuild(docs)
+    whoosh.rebuild(docs[:200] if segments > 1 else docs)
+    for n in range(1, segments):
+        # Approvals after a rebuild each add a small segment.
+        whoosh.index(docs[200 + (n - 1) * 40 : 200 + n * 40] + [docs[n * 7]])
     whoosh.remove([5, 50])
     whoosh.search("warm")
     with whoosh._searcher() as (searcher, local):
+        assert len(searcher.reader().leaf_readers()) >= segments
         for _ in range(80):
             source = rng.choice(docs)
             fieldname = rng.choice(["body", "title", "aliases"])

@@ -50,6 +50,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, FieldType, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Existence
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.qparser import MultifieldParser, OrGroup, plugins
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
@@ -256,6 +257,22 @@ class _Local:
             self.posting_lists.popitem(last=False)
         return found
 
+    def deleted_docs(self, reader) -> frozenset[int]:
+        """Return the docnums deleted but not yet purged, remembered until the index changes."""
+        if self.deleted is None:
+            deleted: set[int] = set()
+            for leaf, offset in reader.leaf_readers():
+                if not leaf.has_deletions():
+                    continue
+                perdoc = getattr(leaf, "_perdoc", None)
+                if perdoc is not None and hasattr(perdoc, "deleted_docs"):
+                    local = perdoc.deleted_docs()  # the segment's own set: no pass over every document
+                else:
+                    local = (docnum for docnum in range(leaf.doc_count_all()) if leaf.is_deleted(docnum))
+                deleted.update(offset + docnum for docnum in local)
+            self.deleted = frozenset(deleted)
+        return self.deleted
+
     def term_docs(self, reader, fieldname: str, text: str) -> frozenset[int]:
         """Return the live documents holding a term, remembered until the index changes."""
         key = (fieldname, text)
@@ -265,9 +282,7 @@ class _Local:
             return docs
         docs = frozenset(self.postings(reader, fieldname, text)[0])
         if docs and reader.has_deletions():
-            if self.deleted is None:
-                self.deleted = frozenset(range(reader.doc_count_all())) - frozenset(reader.all_doc_ids())
-            docs = docs - self.deleted
+            docs = docs - self.deleted_docs(reader)
         self.terms[key] = docs
         if len(self.terms) > TERM_CACHE_SIZE:
             self.terms.popitem(last=False)
@@ -742,7 +757,7 @@ def _rank(searcher, local: _Local, q: wq.Query, allowed, depth: int) -> list[tup
     """
     scores = None
     reader = searcher.reader()
-    if reader.is_atomic() and isinstance(searcher.weighting, BM25F):
+    if isinstance(searcher.weighting, BM25F):
         scores = _scores(searcher, local, q)
     if scores is None:
         results = searcher.search(q, limit=depth, filter=allowed, terms=False)
@@ -752,7 +767,8 @@ def _rank(searcher, local: _Local, q: wq.Query, allowed, depth: int) -> list[tup
     if allowed is not None:
         scores = {docnum: score for docnum, score in scores.items() if docnum in allowed}
     if reader.has_deletions():
-        scores = {docnum: score for docnum, score in scores.items() if not reader.is_deleted(docnum)}
+        for docnum in local.deleted_docs(reader):  # a few, against tens of thousands scored
+            scores.pop(docnum, None)
     return heapq.nsmallest(depth, scores.items(), key=lambda item: (-item[1], item[0]))
 
 
@@ -834,9 +850,36 @@ def _term_scores(searcher, local: _Local, fieldname: str, text: str) -> dict[int
 
 
 def _read_postings(reader, fieldname: str, text: str) -> tuple[list[int], list[float]]:
-    """Return the docnums and weights of a term's posting list, a block at a time where Whoosh allows."""
+    """Return the docnums and weights of a term's posting list, segment by segment.
+
+    An index is one big segment after a rebuild and a few small ones more
+    after each approval: every segment is read on its own, its docnums
+    shifted by where the segment starts.
+    """
+    ids: list[int] = []
+    weights: list[float] = []
+    for leaf, offset in reader.leaf_readers():
+        leaf_ids, leaf_weights = _read_leaf_postings(leaf, fieldname, text)
+        ids.extend([docnum + offset for docnum in leaf_ids] if offset else leaf_ids)
+        weights.extend(leaf_weights)
+    return ids, weights
+
+
+def _bare(matcher):
+    """Return a segment's posting matcher without the wrapper that skips its deleted documents.
+
+    The wrapper costs a method call per posting and hides the block reads;
+    callers here leave deleted documents out themselves.
+    """
+    if isinstance(matcher, FilterMatcher) and matcher._exclude:  # what ExcludeMatcher() makes
+        return matcher.child
+    return matcher
+
+
+def _read_leaf_postings(reader, fieldname: str, text: str) -> tuple[list[int], list[float]]:
+    """Return the docnums and weights of a term's posting list in one segment, a block at a time where Whoosh allows."""
     try:
-        matcher = reader.postings(fieldname, text)
+        matcher = _bare(reader.postings(fieldname, text))
     except TermNotFound:
         return [], []
     ids: list[int] = []
@@ -860,6 +903,14 @@ def _read_postings(reader, fieldname: str, text: str) -> tuple[list[int], list[f
 
 def _field_lengths(reader, fieldname: str) -> list[int]:
     """Return each document's length of ``fieldname`` as Whoosh's scorer sees it (1 when absent)."""
+    lengths: list[int] = []
+    for leaf, _offset in reader.leaf_readers():  # segments are numbered one after another
+        lengths.extend(_leaf_field_lengths(leaf, fieldname))
+    return lengths
+
+
+def _leaf_field_lengths(reader, fieldname: str) -> list[int]:
+    """Return ``_field_lengths`` for one segment."""
     count = reader.doc_count_all()
     perdoc = getattr(reader, "_perdoc", None)
     column = None
@@ -881,7 +932,7 @@ def _phrase_docs(searcher, local: _Local, q: wq.Phrase) -> frozenset[int] | None
     """
     reader = searcher.reader()
     fmt = searcher.schema[q.fieldname].format
-    if not q.words or not fmt.supports("positions") or not reader.is_atomic():
+    if not q.words or not fmt.supports("positions"):
         return None
     sets = [local.term_docs(reader, q.fieldname, word) for word in q.words]
     candidates = frozenset.intersection(*sets)
@@ -908,11 +959,36 @@ def _phrase_docs(searcher, local: _Local, q: wq.Phrase) -> frozenset[int] | None
 
 
 def _positions(reader, fmt, fieldname: str, word: str, wanted: frozenset[int]) -> dict[int, set[int]] | None:
-    """Return docnum -> positions of ``word`` for the documents in ``wanted``."""
-    matcher = reader.postings(fieldname, word)
-    if not all(hasattr(matcher, name) for name in ("_read_ids", "_read_values", "_next_block", "_maxid")):
-        return None
+    """Return docnum -> positions of ``word`` for the documents in ``wanted``, segment by segment."""
+    out: dict[int, set[int]] = {}
+    for leaf, offset in reader.leaf_readers():
+        end = offset + leaf.doc_count_all()
+        local = frozenset(docnum - offset for docnum in wanted if offset <= docnum < end)
+        if not local:
+            continue
+        try:
+            found = _leaf_positions(leaf, fmt, fieldname, word, local)
+        except TermNotFound:
+            continue
+        if found is None:
+            return None
+        out.update((docnum + offset, positions) for docnum, positions in found.items())
+    return out
+
+
+def _leaf_positions(reader, fmt, fieldname: str, word: str, wanted: frozenset[int]) -> dict[int, set[int]] | None:
+    """Return ``_positions`` for one segment, decoding only the blocks that hold a wanted document."""
+    matcher = _bare(reader.postings(fieldname, word))
     decode = fmt.decode_positions
+    if not all(hasattr(matcher, name) for name in ("_read_ids", "_read_values", "_next_block", "_maxid")):
+        # Short posting lists are kept inside the term's entry (a list
+        # matcher, as in the small segments approvals add): walk them.
+        found = {}
+        while matcher.is_active():
+            if matcher.id() in wanted:
+                found[matcher.id()] = set(decode(matcher.value()))
+            matcher.next()
+        return found
     ordered = sorted(wanted)
     out: dict[int, set[int]] = {}
     lowest = 0

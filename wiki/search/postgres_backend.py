@@ -180,6 +180,7 @@ EXACT_BONUS = EXACT_NAME_BOOST / TITLE_BOOST
 CODE_BONUS = ICD10_BOOST / TITLE_BOOST
 FUZZY_MIN_CHARS = 5  # trigram matching on shorter keys finds everything ("mi" ~ "migraine")
 FUZZY_WEIGHT = 0.5
+FUZZY_UNTIL = 50  # exact matches beyond which look-alike names are not sought
 # Ranking reads a smaller vector kept in the row: names, codes, categories and
 # the body's opening words. The full vector is only searched, through its GIN
 # index: ranking on it would read every match's whole body, which for a
@@ -198,8 +199,13 @@ _KEY_WORDS = re.compile(r"[a-z0-9]+")
 # text OR-ed together ('simple' keeps the already-stemmed lexemes as they are),
 # and the words as websearch_to_tsquery reads them (all words; "phrases").
 # Computed first so the main statements see constants and can use the indexes.
+# The same round trip sets the search's planner settings for its transaction:
+# the planner prices a sequential scan of the table below the GIN bitmap scan
+# for common words, not counting that it then reads each row's TOASTed
+# vector (a tenfold mistake); the indexes are the way.
 _PREPARE_SQL = sa.text("""
-SELECT coalesce((SELECT CAST(to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) AS text)
+SELECT set_config('enable_seqscan', 'off', true),
+       coalesce((SELECT CAST(to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) AS text)
                  FROM unnest(tsvector_to_array(to_tsvector('english', :plain))) AS lexeme), '') AS any_q,
        CAST(websearch_to_tsquery('english', :web) AS text) AS web_q
 """)
@@ -514,11 +520,7 @@ class PostgresBackend:
         codes = icd10_codes(text)
         parents = sorted({code.split(".")[0] for code in codes if "." in code})
         key = name_key(text)
-        # The planner prices a sequential scan of the table below the GIN
-        # bitmap scan for common words, not counting that it then reads each
-        # row's TOASTed vector: a tenfold mistake. The indexes are the way.
-        conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
-        any_q, web_q = conn.execute(
+        _, any_q, web_q = conn.execute(
             _PREPARE_SQL, {"plain": " ".join(words), "web": fold(suggestion or text)}
         ).one()
         params: dict[str, Any] = {
@@ -585,12 +587,18 @@ class PostgresBackend:
             branches.append("SELECT * FROM e")
         if fuzzy:
             # Names within a trigram distance, each article at its nearest
-            # name; the similarity is worked out only for these few rows.
-            seen = "WHERE n.article_id NOT IN (SELECT article_id FROM e)" if match else ""
+            # name; the similarity is worked out only for these few rows. Only
+            # while the words themselves found few articles: a name misspelt
+            # beyond what "did you mean" mends finds little else, and a query
+            # that found plenty has no need of look-alikes (nor the cost).
+            seen, few = "", ""
+            if match:
+                seen = "WHERE n.article_id NOT IN (SELECT article_id FROM e)"
+                few = f" AND NOT EXISTS (SELECT 1 FROM e OFFSET {FUZZY_UNTIL - 1})"  # noqa: S608 - a constant
             ctes.append(
                 f"f AS MATERIALIZED (SELECT d.article_id, d.category_set, {score_sql} + {FUZZY_WEIGHT} * n.near"  # noqa: S608
                 " AS score FROM (SELECT article_id, max(word_similarity(CAST(:key AS text), key)) AS near"
-                " FROM search_names WHERE CAST(:key AS text) <% key GROUP BY article_id) n"
+                f" FROM search_names WHERE CAST(:key AS text) <% key{few} GROUP BY article_id) n"
                 f" JOIN search_documents d ON d.article_id = n.article_id {seen})"
             )
             branches.append("SELECT * FROM f")

@@ -21,6 +21,7 @@ No Flask, no database: it is handed ``SearchDocument``s.
 from __future__ import annotations
 
 import bisect
+import functools
 import heapq
 import html
 import itertools
@@ -1019,6 +1020,7 @@ def _relax_phrases(q: wq.Query) -> wq.Query:
     return q
 
 
+@functools.lru_cache(maxsize=100_000)  # the analyser chain costs more than the stemming
 def _stem(word: str) -> str:
     tokens = [token.text for token in STEMMED(word)]
     return tokens[0] if tokens else ""

@@ -16,7 +16,9 @@ Targets on 2 cores: index 10,000 articles in < 60 s; query p95 < 20 ms at
 
 Both backends remember answers until the index changes, so after the first
 round the mix is answered mostly from memory: ``first_round_p95`` is the
-figure for queries nobody has asked since the last write.
+figure for queries nobody has asked since the last write. The queries run
+after the approve-to-searchable trials, on the index as it is between
+rebuilds (for Whoosh, one big segment and a few small ones).
 """
 
 from __future__ import annotations

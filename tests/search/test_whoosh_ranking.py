@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from wiki.search.backend import SearchDocument
 from wiki.search.whoosh_backend import WhooshBackend, _rank
@@ -119,3 +121,16 @@ def test_phrase_sets_equal_whooshs_span_matching(whoosh, segments):
             mine = _phrase_docs(searcher, local, q)
             if mine is not None:
                 assert mine == frozenset(searcher.docs_for_query(q)), (fieldname, words)
+
+
+@given(
+    scores=st.dictionaries(
+        st.integers(min_value=0, max_value=500), st.sampled_from([0.0, 0.5, 1.0, 2.5, 1e-9, 3.75]), max_size=80
+    ),
+    depth=st.integers(min_value=0, max_value=100),
+)
+def test_best_is_the_head_of_the_full_ordering(scores, depth):
+    from wiki.search.whoosh_backend import _best
+
+    full = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    assert _best(scores, depth) == full[:depth]

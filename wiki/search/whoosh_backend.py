@@ -770,7 +770,23 @@ def _rank(searcher, local: _Local, q: wq.Query, allowed, depth: int) -> list[tup
     if reader.has_deletions():
         for docnum in local.deleted_docs(reader):  # a few, against tens of thousands scored
             scores.pop(docnum, None)
-    return heapq.nsmallest(depth, scores.items(), key=lambda item: (-item[1], item[0]))
+    return _best(scores, depth)
+
+
+def _best(scores: dict[int, float], depth: int) -> list[tuple[int, float]]:
+    """Return the ``depth`` best (docnum, score), best first, ties to the lower docnum.
+
+    The depth-th best score is found among the bare floats (compared in C),
+    and only the few items that reach it are sorted with a key.
+    """
+    if depth <= 0 or not scores:
+        return []
+    if depth >= len(scores):
+        return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    floor = heapq.nlargest(depth, scores.values())[-1]
+    reaching = [item for item in scores.items() if item[1] >= floor]
+    reaching.sort(key=lambda item: (-item[1], item[0]))
+    return reaching[:depth]
 
 
 def _scores(searcher, local: _Local, q: wq.Query) -> dict[int, float] | None:

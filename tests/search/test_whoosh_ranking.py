@@ -134,3 +134,19 @@ def test_best_is_the_head_of_the_full_ordering(scores, depth):
 
     full = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     assert _best(scores, depth) == full[:depth]
+
+
+def test_remembered_postings_stay_within_the_budget(whoosh, monkeypatch):
+    from wiki.search import whoosh_backend
+
+    monkeypatch.setattr(whoosh_backend, "POSTINGS_CACHE_BUDGET", 400)
+    whoosh.rebuild(_corpus(random.Random(5), 300))
+    for word in WORDS:
+        whoosh.search(word)
+        with whoosh._searcher() as (_, local):
+            held = sum(len(ids) for ids, _ in local.posting_lists.values())
+            assert held == local.postings_held
+            assert held <= 400 or len(local.posting_lists) == 1
+            assert sum(map(len, local.terms.values())) == local.docs_held
+            assert local.docs_held <= 400 or len(local.terms) == 1
+    assert whoosh.search("fever").total == whoosh.search("fever", limit=1).total > 0

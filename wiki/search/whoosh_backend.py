@@ -93,6 +93,10 @@ REBUILD_LOCK_TIMEOUT = 30.0
 NGRAM_MAX = 15  # longer prefixes are checked against the stored names
 TERM_CACHE_SIZE = 4096
 POSTINGS_CACHE_SIZE = 1024
+# Postings (and documents in remembered sets) kept per thread, whatever the
+# number of lists: a common word of a 100,000-article wiki has 70,000 (about
+# 5 MB as Python lists), and a thousand such lists would be gigabytes.
+POSTINGS_CACHE_BUDGET = 2_000_000
 # Answers remembered per searcher generation: a popular query, and the next
 # page of one, cost a dictionary look-up until the index changes.
 RESULT_CACHE_SIZE = 256
@@ -226,6 +230,8 @@ class _Local:
     results: OrderedDict = field(default_factory=OrderedDict)
     lengths: dict[str, list[int]] = field(default_factory=dict)
     posting_lists: OrderedDict = field(default_factory=OrderedDict)
+    postings_held: int = 0
+    docs_held: int = 0
 
     def reset(self, reader) -> None:
         self.reader_key, self.category_docs, self.deleted = reader, None, None
@@ -233,6 +239,8 @@ class _Local:
         self.results.clear()
         self.lengths.clear()
         self.posting_lists.clear()
+        self.postings_held = 0
+        self.docs_held = 0
 
     def remember(self, key: tuple, answer: _Answer) -> None:
         """Keep ``answer`` for ``key`` until the index changes, forgetting the oldest beyond the cap."""
@@ -254,8 +262,12 @@ class _Local:
             return found
         found = _read_postings(reader, fieldname, text)
         self.posting_lists[key] = found
-        if len(self.posting_lists) > POSTINGS_CACHE_SIZE:
-            self.posting_lists.popitem(last=False)
+        self.postings_held += len(found[0])
+        while len(self.posting_lists) > 1 and (
+            len(self.posting_lists) > POSTINGS_CACHE_SIZE or self.postings_held > POSTINGS_CACHE_BUDGET
+        ):
+            _, (ids, _weights) = self.posting_lists.popitem(last=False)
+            self.postings_held -= len(ids)
         return found
 
     def deleted_docs(self, reader) -> frozenset[int]:
@@ -284,9 +296,15 @@ class _Local:
         docs = frozenset(self.postings(reader, fieldname, text)[0])
         if docs and reader.has_deletions():
             docs = docs - self.deleted_docs(reader)
+        return self.keep_docs(key, docs)
+
+    def keep_docs(self, key: tuple, docs: frozenset[int]) -> frozenset[int]:
+        """Remember a set of documents under ``key``, forgetting the oldest beyond the caps; return it."""
         self.terms[key] = docs
-        if len(self.terms) > TERM_CACHE_SIZE:
-            self.terms.popitem(last=False)
+        self.docs_held += len(docs)
+        while len(self.terms) > 1 and (len(self.terms) > TERM_CACHE_SIZE or self.docs_held > POSTINGS_CACHE_BUDGET):
+            _, dropped = self.terms.popitem(last=False)
+            self.docs_held -= len(dropped)
         return docs
 
 
@@ -591,10 +609,10 @@ class WhooshBackend:
         if type(q) is wq.Phrase and q.slop == 1 and key not in local.terms:
             docs = _phrase_docs(searcher, local, q)
             if docs is not None:
-                local.terms[key] = docs
+                return local.keep_docs(key, docs)
         docs = local.terms.get(key)
         if docs is None:
-            docs = local.terms[key] = frozenset(searcher.docs_for_query(q))
+            docs = local.keep_docs(key, frozenset(searcher.docs_for_query(q)))
         return docs
 
     def _category_docs(self, reader, local: _Local) -> dict[str, set[int]]:

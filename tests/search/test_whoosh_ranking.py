@@ -150,3 +150,30 @@ def test_remembered_postings_stay_within_the_budget(whoosh, monkeypatch):
             assert sum(map(len, local.terms.values())) == local.docs_held
             assert local.docs_held <= 400 or len(local.terms) == 1
     assert whoosh.search("fever").total == whoosh.search("fever", limit=1).total > 0
+
+
+@pytest.mark.parametrize("segments", [1, 3])
+def test_autocomplete_candidates_rank_as_whoosh_ranks_them(whoosh, segments):
+    from whoosh import query as wq
+
+    from wiki.search.whoosh_backend import _all_of
+
+    docs = _corpus(random.Random(8), 240)
+    whoosh.rebuild(docs[: 240 - 20 * (segments - 1)])
+    for n in range(1, segments):
+        whoosh.index(docs[240 - 20 * n : 260 - 20 * n])
+    whoosh.remove([7])
+    for prefix in ["p", "pa", "ch", "c", "kid", "bl", "fe", "t", "s", "bladder f"]:
+        grams = prefix.split()
+        q = wq.Or(
+            [
+                _all_of("title_ngram", grams, boost=2.0),
+                _all_of("alias_ngram", grams),
+                wq.Term("first_ngram", grams[0], boost=3.0),
+            ]
+        )
+        with whoosh._searcher() as (searcher, local):
+            mine = _rank(searcher, local, q, None, 40)
+            results = searcher.search(q, limit=None, optimize=False)
+            ref = sorted(((hit.docnum, float(hit.score)) for hit in results), key=lambda item: (-item[1], item[0]))
+            _same_ranking(mine, ref[:40])

@@ -234,6 +234,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         backend.search("warm up")  # open the searcher / connection pool
         latencies: dict[str, list[float]] = {}
         cold: list[float] = []
+        slowest: list[tuple[float, str, str]] = []
         cpu: list[float] = []
         for round_number in range(args.rounds):
             for kind, query in mix:
@@ -243,6 +244,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
                 latencies.setdefault(kind, []).append(elapsed)
                 if round_number == 0:
                     cold.append(elapsed)
+                    slowest.append((elapsed, kind, query))
         every = [t for times in latencies.values() for t in times]
         figures["query_median_ms"] = statistics.median(every) * 1000
         figures["query_p95_ms"] = percentile(every, 0.95) * 1000
@@ -255,6 +257,8 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         figures["client_cpu_p95_ms"] = percentile(cpu, 0.95) * 1000
         for kind, times in latencies.items():
             figures[f"  {kind}_p95_ms"] = percentile(times, 0.95) * 1000
+        for elapsed, kind, query in sorted(slowest, reverse=True)[:3]:
+            print(f"slow first round: {elapsed * 1000:.1f} ms  {kind:<12} {query!r}", file=sys.stderr)
 
         prefixes = [doc.title[:n] for doc in itertools.islice(iter(corpus), 10) for n in (1, 3, 6)]
         suggest = [timed(lambda p=p: backend.suggest(p)) for _ in range(args.rounds) for p in prefixes]

@@ -177,3 +177,25 @@ def test_autocomplete_candidates_rank_as_whoosh_ranks_them(whoosh, segments):
             results = searcher.search(q, limit=None, optimize=False)
             ref = sorted(((hit.docnum, float(hit.score)) for hit in results), key=lambda item: (-item[1], item[0]))
             _same_ranking(mine, ref[:40])
+
+
+def test_an_approval_reads_only_its_own_segment_again(whoosh, monkeypatch):
+    from wiki.search import whoosh_backend
+
+    docs = _corpus(random.Random(12), 200)
+    whoosh.rebuild(docs)
+    before = whoosh.search("fever cough")
+    reads = []
+    real = whoosh_backend._read_leaf_postings
+
+    def counting(leaf, fieldname, text):
+        reads.append(leaf.doc_count_all())
+        return real(leaf, fieldname, text)
+
+    monkeypatch.setattr(whoosh_backend, "_read_leaf_postings", counting)
+    whoosh.index([SearchDocument(500, "invented-500", "Fever clinic", (), (), (), "fever and cough at night")])
+    after = whoosh.search("fever cough")
+    assert after.total == before.total + 1
+    assert reads and set(reads) == {1}  # the new one-article segment only; the big one was remembered
+    with whoosh._searcher() as (searcher, local):
+        assert len(searcher.reader().leaf_readers()) == 2

@@ -217,7 +217,13 @@ class _Answer:
 
 @dataclass
 class _Local:
-    """One thread's searcher on one generation, with its per-generation caches."""
+    """One thread's searcher on one generation, with its per-generation caches.
+
+    Segments never change once written (deletions are kept beside them), so
+    what was read from a segment (postings, field lengths) is also kept per
+    segment, across generations: an approval adds a small segment, and only
+    that one is read afresh.
+    """
 
     real: str = ""
     ix: object = None
@@ -232,6 +238,9 @@ class _Local:
     posting_lists: OrderedDict = field(default_factory=OrderedDict)
     postings_held: int = 0
     docs_held: int = 0
+    leaf_postings: OrderedDict = field(default_factory=OrderedDict)
+    leaf_postings_held: int = 0
+    leaf_lengths: dict[tuple[str, str], list[int]] = field(default_factory=dict)
 
     def reset(self, reader) -> None:
         self.reader_key, self.category_docs, self.deleted = reader, None, None
@@ -241,6 +250,52 @@ class _Local:
         self.posting_lists.clear()
         self.postings_held = 0
         self.docs_held = 0
+        # Forget what came from segments merged away or from another generation.
+        live = {_segment_id(leaf) for leaf, _ in reader.leaf_readers()}
+        for key in [key for key in self.leaf_lengths if key[0] not in live]:
+            del self.leaf_lengths[key]
+        for key in [key for key in self.leaf_postings if key[0] not in live]:
+            self.leaf_postings_held -= len(self.leaf_postings.pop(key)[0])
+        # Field lengths are read by every scored query: read them now (only
+        # new segments cost anything), not in the first query after a write.
+        for fieldname in TEXT_FIELDS:
+            if fieldname in reader.schema and reader.schema[fieldname].scorable:
+                self.field_lengths(reader, fieldname)
+
+    def field_lengths(self, reader, fieldname: str) -> list[int]:
+        """Return each document's length of ``fieldname`` as Whoosh's scorer sees it (1 when absent)."""
+        found = self.lengths.get(fieldname)
+        if found is None:
+            parts = []
+            for leaf, _offset in reader.leaf_readers():  # segments are numbered one after another
+                key = (_segment_id(leaf), fieldname)
+                part = self.leaf_lengths.get(key) if key[0] else None
+                if part is None:
+                    part = _leaf_field_lengths(leaf, fieldname)
+                    if key[0]:
+                        self.leaf_lengths[key] = part
+                parts.append(part)
+            found = parts[0] if len(parts) == 1 else list(itertools.chain.from_iterable(parts))
+            self.lengths[fieldname] = found
+        return found
+
+    def _leaf_postings(self, leaf, fieldname: str, text: str) -> tuple[list[int], list[float]]:
+        segment = _segment_id(leaf)
+        if not segment:
+            return _read_leaf_postings(leaf, fieldname, text)
+        key = (segment, fieldname, text)
+        found = self.leaf_postings.get(key)
+        if found is not None:
+            self.leaf_postings.move_to_end(key)
+            return found
+        found = self.leaf_postings[key] = _read_leaf_postings(leaf, fieldname, text)
+        self.leaf_postings_held += len(found[0])
+        while len(self.leaf_postings) > 1 and (
+            len(self.leaf_postings) > POSTINGS_CACHE_SIZE or self.leaf_postings_held > POSTINGS_CACHE_BUDGET
+        ):
+            _, (ids, _weights) = self.leaf_postings.popitem(last=False)
+            self.leaf_postings_held -= len(ids)
+        return found
 
     def remember(self, key: tuple, answer: _Answer) -> None:
         """Keep ``answer`` for ``key`` until the index changes, forgetting the oldest beyond the cap."""
@@ -260,7 +315,17 @@ class _Local:
         if found is not None:
             self.posting_lists.move_to_end(key)
             return found
-        found = _read_postings(reader, fieldname, text)
+        leaves = reader.leaf_readers()
+        if len(leaves) == 1 and leaves[0][1] == 0:
+            found = self._leaf_postings(leaves[0][0], fieldname, text)  # shared, never changed
+        else:
+            ids: list[int] = []
+            weights: list[float] = []
+            for leaf, offset in leaves:
+                leaf_ids, leaf_weights = self._leaf_postings(leaf, fieldname, text)
+                ids.extend([docnum + offset for docnum in leaf_ids] if offset else leaf_ids)
+                weights.extend(leaf_weights)
+            found = (ids, weights)
         self.posting_lists[key] = found
         self.postings_held += len(found[0])
         while len(self.posting_lists) > 1 and (
@@ -883,31 +948,13 @@ def _term_scores(searcher, local: _Local, fieldname: str, text: str) -> dict[int
     K1 = weighting.K1
     idf = searcher.idf(fieldname, text)
     avgfl = searcher.avg_field_length(fieldname) or 1
-    lengths = local.lengths.get(fieldname)
-    if lengths is None:
-        lengths = local.lengths[fieldname] = _field_lengths(reader, fieldname)
+    lengths = local.field_lengths(reader, fieldname)
     # bm25() of whoosh.scoring, with the part that depends on the length
     # worked out once per distinct length, in the same order of operations.
     norms = {fl: K1 * ((1 - B) + B * fl / avgfl) for fl in set(lengths)}
     k1_plus_1 = K1 + 1
     pairs = zip(ids, weights, strict=True)
     return {docnum: idf * ((tf * k1_plus_1) / (tf + norms[lengths[docnum]])) for docnum, tf in pairs}
-
-
-def _read_postings(reader, fieldname: str, text: str) -> tuple[list[int], list[float]]:
-    """Return the docnums and weights of a term's posting list, segment by segment.
-
-    An index is one big segment after a rebuild and a few small ones more
-    after each approval: every segment is read on its own, its docnums
-    shifted by where the segment starts.
-    """
-    ids: list[int] = []
-    weights: list[float] = []
-    for leaf, offset in reader.leaf_readers():
-        leaf_ids, leaf_weights = _read_leaf_postings(leaf, fieldname, text)
-        ids.extend([docnum + offset for docnum in leaf_ids] if offset else leaf_ids)
-        weights.extend(leaf_weights)
-    return ids, weights
 
 
 def _bare(matcher):
@@ -946,16 +993,19 @@ def _read_leaf_postings(reader, fieldname: str, text: str) -> tuple[list[int], l
     return ids, weights
 
 
-def _field_lengths(reader, fieldname: str) -> list[int]:
-    """Return each document's length of ``fieldname`` as Whoosh's scorer sees it (1 when absent)."""
-    lengths: list[int] = []
-    for leaf, _offset in reader.leaf_readers():  # segments are numbered one after another
-        lengths.extend(_leaf_field_lengths(leaf, fieldname))
-    return lengths
+def _segment_id(leaf) -> str | None:
+    """Return the id of the segment ``leaf`` reads (None if it cannot tell)."""
+    segment = getattr(leaf, "segment", None)
+    if segment is None:
+        return None
+    try:
+        return segment().segment_id()
+    except Exception:  # noqa: BLE001 - a reader of another kind: just do not cache by segment
+        return None
 
 
 def _leaf_field_lengths(reader, fieldname: str) -> list[int]:
-    """Return ``_field_lengths`` for one segment."""
+    """Return each document's length of ``fieldname`` in one segment as Whoosh's scorer sees it (1 when absent)."""
     count = reader.doc_count_all()
     perdoc = getattr(reader, "_perdoc", None)
     column = None

@@ -96,7 +96,8 @@ POSTINGS_CACHE_SIZE = 1024
 # Postings (and documents in remembered sets) kept per thread, whatever the
 # number of lists: a common word of a 100,000-article wiki has 70,000 (about
 # 5 MB as Python lists), and a thousand such lists would be gigabytes.
-POSTINGS_CACHE_BUDGET = 2_000_000
+# Three caches hold up to this many each: about 200 MB a thread at most.
+POSTINGS_CACHE_BUDGET = 1_000_000
 # Answers remembered per searcher generation: a popular query, and the next
 # page of one, cost a dictionary look-up until the index changes.
 RESULT_CACHE_SIZE = 256
@@ -258,8 +259,8 @@ class _Local:
             self.leaf_postings_held -= len(self.leaf_postings.pop(key)[0])
         # Field lengths are read by every scored query: read them now (only
         # new segments cost anything), not in the first query after a write.
-        for fieldname in TEXT_FIELDS:
-            if fieldname in reader.schema and reader.schema[fieldname].scorable:
+        for fieldname, fieldtype in reader.schema.items():
+            if fieldtype.scorable:
                 self.field_lengths(reader, fieldname)
 
     def field_lengths(self, reader, fieldname: str) -> list[int]:

@@ -195,6 +195,48 @@ def _make_parser(schema: Schema, *, syntax: bool) -> MultifieldParser:
     return parser
 
 
+class _Lru(OrderedDict):
+    """Entries in the order they were last used, the oldest forgotten beyond a count and a budget.
+
+    ``size`` tells what an entry holds (postings, documents); their sum stays
+    within ``budget``, except that the newest entry is always kept.
+    """
+
+    def __init__(self, entries: int, budget: float = float("inf"), size: Callable[[object], int] = len) -> None:
+        super().__init__()
+        self.entries, self.budget, self.size, self.held = entries, budget, size, 0
+
+    def find(self, key: object) -> object | None:
+        """Return the entry for ``key`` (now the most recently used), or None."""
+        value = self.get(key)
+        if value is not None:
+            self.move_to_end(key)
+        return value
+
+    def keep(self, key: object, value: object) -> object:
+        """Remember ``value`` under ``key``, forgetting the oldest entries beyond the caps; return it."""
+        if key in self:
+            self.held -= self.size(self.pop(key))
+        self[key] = value
+        self.held += self.size(value)
+        while len(self) > 1 and (len(self) > self.entries or self.held > self.budget):
+            self.held -= self.size(self.popitem(last=False)[1])
+        return value
+
+    def forget(self, keys: Iterable[object]) -> None:
+        """Drop the entries under ``keys``."""
+        for key in list(keys):
+            self.held -= self.size(self.pop(key))
+
+    def clear(self) -> None:
+        super().clear()
+        self.held = 0
+
+
+def _postings_lru() -> _Lru:
+    return _Lru(POSTINGS_CACHE_SIZE, POSTINGS_CACHE_BUDGET, size=lambda found: len(found[0]))
+
+
 @dataclass
 class _Answer:
     """What one (query, category) gave on one generation: counts, and the ranking as far as asked.
@@ -232,16 +274,21 @@ class _Local:
     searcher: object = None
     category_docs: dict[str, set[int]] | None = None
     reader_key: object = None
-    terms: OrderedDict = field(default_factory=OrderedDict)
+    terms: _Lru = field(default_factory=lambda: _Lru(TERM_CACHE_SIZE, POSTINGS_CACHE_BUDGET))
     deleted: frozenset[int] | None = None
-    results: OrderedDict = field(default_factory=OrderedDict)
+    results: _Lru = field(default_factory=lambda: _Lru(RESULT_CACHE_SIZE, size=lambda _answer: 1))
     lengths: dict[str, list[int]] = field(default_factory=dict)
-    posting_lists: OrderedDict = field(default_factory=OrderedDict)
-    postings_held: int = 0
-    docs_held: int = 0
-    leaf_postings: OrderedDict = field(default_factory=OrderedDict)
-    leaf_postings_held: int = 0
+    posting_lists: _Lru = field(default_factory=_postings_lru)
+    leaf_postings: _Lru = field(default_factory=_postings_lru)
     leaf_lengths: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+
+    @property
+    def postings_held(self) -> int:
+        return self.posting_lists.held
+
+    @property
+    def docs_held(self) -> int:
+        return self.terms.held
 
     def reset(self, reader) -> None:
         self.reader_key, self.category_docs, self.deleted = reader, None, None
@@ -249,19 +296,11 @@ class _Local:
         self.results.clear()
         self.lengths.clear()
         self.posting_lists.clear()
-        self.postings_held = 0
-        self.docs_held = 0
         # Forget what came from segments merged away or from another generation.
         live = {_segment_id(leaf) for leaf, _ in reader.leaf_readers()}
         for key in [key for key in self.leaf_lengths if key[0] not in live]:
             del self.leaf_lengths[key]
-        for key in [key for key in self.leaf_postings if key[0] not in live]:
-            self.leaf_postings_held -= len(self.leaf_postings.pop(key)[0])
-        # Field lengths are read by every scored query: read them now (only
-        # new segments cost anything), not in the first query after a write.
-        for fieldname, fieldtype in reader.schema.items():
-            if fieldtype.scorable:
-                self.field_lengths(reader, fieldname)
+        self.leaf_postings.forget(key for key in self.leaf_postings if key[0] not in live)
 
     def field_lengths(self, reader, fieldname: str) -> list[int]:
         """Return each document's length of ``fieldname`` as Whoosh's scorer sees it (1 when absent)."""
@@ -285,25 +324,10 @@ class _Local:
         if not segment:
             return _read_leaf_postings(leaf, fieldname, text)
         key = (segment, fieldname, text)
-        found = self.leaf_postings.get(key)
-        if found is not None:
-            self.leaf_postings.move_to_end(key)
-            return found
-        found = self.leaf_postings[key] = _read_leaf_postings(leaf, fieldname, text)
-        self.leaf_postings_held += len(found[0])
-        while len(self.leaf_postings) > 1 and (
-            len(self.leaf_postings) > POSTINGS_CACHE_SIZE or self.leaf_postings_held > POSTINGS_CACHE_BUDGET
-        ):
-            _, (ids, _weights) = self.leaf_postings.popitem(last=False)
-            self.leaf_postings_held -= len(ids)
+        found = self.leaf_postings.find(key)
+        if found is None:
+            found = self.leaf_postings.keep(key, _read_leaf_postings(leaf, fieldname, text))
         return found
-
-    def remember(self, key: tuple, answer: _Answer) -> None:
-        """Keep ``answer`` for ``key`` until the index changes, forgetting the oldest beyond the cap."""
-        self.results[key] = answer
-        self.results.move_to_end(key)
-        if len(self.results) > RESULT_CACHE_SIZE:
-            self.results.popitem(last=False)
 
     def postings(self, reader, fieldname: str, text: str) -> tuple[list[int], list[float]]:
         """Return the docnums holding a term and the term's weight in each, deleted ones included.
@@ -312,9 +336,8 @@ class _Local:
         until the index changes, and shared by the counting and the scoring.
         """
         key = (fieldname, text)
-        found = self.posting_lists.get(key)
+        found = self.posting_lists.find(key)
         if found is not None:
-            self.posting_lists.move_to_end(key)
             return found
         leaves = reader.leaf_readers()
         if len(leaves) == 1 and leaves[0][1] == 0:
@@ -327,14 +350,7 @@ class _Local:
                 ids.extend([docnum + offset for docnum in leaf_ids] if offset else leaf_ids)
                 weights.extend(leaf_weights)
             found = (ids, weights)
-        self.posting_lists[key] = found
-        self.postings_held += len(found[0])
-        while len(self.posting_lists) > 1 and (
-            len(self.posting_lists) > POSTINGS_CACHE_SIZE or self.postings_held > POSTINGS_CACHE_BUDGET
-        ):
-            _, (ids, _weights) = self.posting_lists.popitem(last=False)
-            self.postings_held -= len(ids)
-        return found
+        return self.posting_lists.keep(key, found)
 
     def deleted_docs(self, reader) -> frozenset[int]:
         """Return the docnums deleted but not yet purged, remembered until the index changes."""
@@ -355,22 +371,12 @@ class _Local:
     def term_docs(self, reader, fieldname: str, text: str) -> frozenset[int]:
         """Return the live documents holding a term, remembered until the index changes."""
         key = (fieldname, text)
-        docs = self.terms.get(key)
-        if docs is not None:
-            self.terms.move_to_end(key)
-            return docs
-        docs = frozenset(self.postings(reader, fieldname, text)[0])
-        if docs and reader.has_deletions():
-            docs = docs - self.deleted_docs(reader)
-        return self.keep_docs(key, docs)
-
-    def keep_docs(self, key: tuple, docs: frozenset[int]) -> frozenset[int]:
-        """Remember a set of documents under ``key``, forgetting the oldest beyond the caps; return it."""
-        self.terms[key] = docs
-        self.docs_held += len(docs)
-        while len(self.terms) > 1 and (len(self.terms) > TERM_CACHE_SIZE or self.docs_held > POSTINGS_CACHE_BUDGET):
-            _, dropped = self.terms.popitem(last=False)
-            self.docs_held -= len(dropped)
+        docs = self.terms.find(key)
+        if docs is None:
+            docs = frozenset(self.postings(reader, fieldname, text)[0])
+            if docs and reader.has_deletions():
+                docs = docs - self.deleted_docs(reader)
+            self.terms.keep(key, docs)
         return docs
 
 
@@ -578,12 +584,9 @@ class WhooshBackend:
         self, searcher, local: _Local, text: str, limit: int, offset: int, category: str | None
     ) -> ResultPage:
         key = (text, None if category is None else category.strip().casefold())
-        answer = local.results.get(key)
+        answer = local.results.find(key)
         if answer is None:
-            answer = self._answer(searcher, local, text, category)
-            local.remember(key, answer)
-        else:
-            local.results.move_to_end(key)
+            answer = local.results.keep(key, self._answer(searcher, local, text, category))
         page = ResultPage(
             query=text, total=answer.total, suggestion=answer.suggestion, facets=dict(answer.facets)
         )
@@ -675,10 +678,10 @@ class WhooshBackend:
         if type(q) is wq.Phrase and q.slop == 1 and key not in local.terms:
             docs = _phrase_docs(searcher, local, q)
             if docs is not None:
-                return local.keep_docs(key, docs)
-        docs = local.terms.get(key)
+                return local.terms.keep(key, docs)
+        docs = local.terms.find(key)
         if docs is None:
-            docs = local.keep_docs(key, frozenset(searcher.docs_for_query(q)))
+            docs = local.terms.keep(key, frozenset(searcher.docs_for_query(q)))
         return docs
 
     def _category_docs(self, reader, local: _Local) -> dict[str, set[int]]:
@@ -846,8 +849,8 @@ def _rank(searcher, local: _Local, q: wq.Query, allowed, depth: int) -> list[tup
     Whoosh scores each candidate through a tree of matcher objects, a few
     microseconds apiece, and common words match most of the corpus. A plain
     tree of terms under Or/And is scored here instead with the same BM25F
-    arithmetic, one dictionary pass per posting list; anything else (or a
-    reader of several segments) is left to Whoosh's own top-N collector.
+    arithmetic, one dictionary pass per posting list, segment by segment;
+    anything else is left to Whoosh's own top-N collector.
     Ties go to the lower docnum either way.
     """
     scores = None
@@ -1034,13 +1037,7 @@ def _phrase_docs(searcher, local: _Local, q: wq.Phrase) -> frozenset[int] | None
     candidates = frozenset.intersection(*sets)
     if len(q.words) == 1 or not candidates:
         return candidates
-    positions = []
-    for word in dict.fromkeys(q.words):
-        found = _positions(reader, fmt, q.fieldname, word, candidates)
-        if found is None:
-            return None
-        positions.append((word, found))
-    by_word = dict(positions)
+    by_word = {word: _positions(reader, fmt, q.fieldname, word, candidates) for word in dict.fromkeys(q.words)}
     out = set()
     for docnum in candidates:
         starts = set(by_word[q.words[0]][docnum])
@@ -1054,7 +1051,7 @@ def _phrase_docs(searcher, local: _Local, q: wq.Phrase) -> frozenset[int] | None
     return frozenset(out)
 
 
-def _positions(reader, fmt, fieldname: str, word: str, wanted: frozenset[int]) -> dict[int, set[int]] | None:
+def _positions(reader, fmt, fieldname: str, word: str, wanted: frozenset[int]) -> dict[int, set[int]]:
     """Return docnum -> positions of ``word`` for the documents in ``wanted``, segment by segment."""
     out: dict[int, set[int]] = {}
     for leaf, offset in reader.leaf_readers():
@@ -1066,13 +1063,11 @@ def _positions(reader, fmt, fieldname: str, word: str, wanted: frozenset[int]) -
             found = _leaf_positions(leaf, fmt, fieldname, word, local)
         except TermNotFound:
             continue
-        if found is None:
-            return None
         out.update((docnum + offset, positions) for docnum, positions in found.items())
     return out
 
 
-def _leaf_positions(reader, fmt, fieldname: str, word: str, wanted: frozenset[int]) -> dict[int, set[int]] | None:
+def _leaf_positions(reader, fmt, fieldname: str, word: str, wanted: frozenset[int]) -> dict[int, set[int]]:
     """Return ``_positions`` for one segment, decoding only the blocks that hold a wanted document."""
     matcher = _bare(reader.postings(fieldname, word))
     decode = fmt.decode_positions

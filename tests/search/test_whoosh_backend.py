@@ -7,8 +7,9 @@ import shutil
 
 import pytest
 
+from wiki.search.analysis import snippet
 from wiki.search.backend import IndexBusy, SearchDocument
-from wiki.search.whoosh_backend import GEN_PREFIX, WhooshBackend, snippet
+from wiki.search.whoosh_backend import GEN_PREFIX, WhooshBackend
 
 
 def doc(article_id: int, title: str, body: str = "") -> SearchDocument:

@@ -97,7 +97,8 @@ def test_pages_are_slices_of_one_ranking(whoosh):
 def test_phrase_sets_equal_whooshs_span_matching(whoosh, segments):
     from whoosh import query as wq
 
-    from wiki.search.whoosh_backend import STEMMED, _phrase_docs
+    from wiki.search.analysis import STEMMED
+    from wiki.search.whoosh_backend import _phrase_docs
 
     rng = random.Random(11)
     docs = _corpus(rng, 300)

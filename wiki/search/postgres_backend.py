@@ -42,6 +42,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from wiki.search.analysis import SCAN_CHARS, STEMMED, snippet
 from wiki.search.backend import (
     ALIAS_BOOST,
     BODY_BOOST,
@@ -63,7 +64,6 @@ from wiki.search.backend import (
     name_key,
     vocabulary,
 )
-from wiki.search.whoosh_backend import SCAN_CHARS, STEMMED, snippet
 
 log = logging.getLogger(__name__)
 

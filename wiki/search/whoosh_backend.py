@@ -1,7 +1,7 @@
 """The embedded search backend: a Whoosh index in a directory of the instance.
 
 Owns the schema, query building (fields, boosts, phrases, ICD-10 codes,
-spelling correction), snippets, facets, suggestions, the per-thread caches
+spelling correction), facets, suggestions, the per-thread caches
 that live as long as one index generation (documents per term, and each
 query's counts and ranking so far), and the on-disk layout that lets
 ``rebuild`` swap a fresh index in atomically:
@@ -21,9 +21,7 @@ No Flask, no database: it is handed ``SearchDocument``s.
 from __future__ import annotations
 
 import bisect
-import functools
 import heapq
-import html
 import itertools
 import logging
 import os
@@ -39,12 +37,7 @@ from dataclasses import dataclass, field
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.analysis import (
-    STOP_WORDS,
-    CharsetFilter,
-    LowercaseFilter,
     NgramFilter,
-    RegexTokenizer,
-    StemFilter,
     StopFilter,
 )
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
@@ -55,10 +48,10 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.qparser import MultifieldParser, OrGroup, plugins
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
-from whoosh.support.charset import accent_map
 from whoosh.util.filelock import try_for
 from whoosh.util.numeric import byte_to_length
 
+from wiki.search.analysis import STEMMED, STOPLIST, plain_analyzer, snippet, stem
 from wiki.search.backend import (
     ALIAS_BOOST,
     BODY_BOOST,
@@ -67,7 +60,6 @@ from wiki.search.backend import (
     ICD10_BOOST,
     MAX_LIMIT,
     MAX_OFFSET,
-    SNIPPET_CHARS,
     TITLE_BOOST,
     Hit,
     IndexBusy,
@@ -80,7 +72,6 @@ from wiki.search.backend import (
     icd10_codes,
     misspelling_candidates,
     name_key,
-    plain_snippet,
 )
 
 log = logging.getLogger(__name__)
@@ -101,32 +92,19 @@ POSTINGS_CACHE_BUDGET = 1_000_000
 # Answers remembered per searcher generation: a popular query, and the next
 # page of one, cost a dictionary look-up until the index changes.
 RESULT_CACHE_SIZE = 256
-SCAN_CHARS = 20_000  # how far into a body a snippet looks for matches
 TEXT_FIELDS = ("title", "aliases", "cats_text", "body")
 FIELD_BOOSTS = {"title": TITLE_BOOST, "aliases": ALIAS_BOOST, "cats_text": CATEGORY_BOOST, "body": BODY_BOOST}
 PHRASE_BONUS = 1.5
 CORRECTED_WEIGHT = 0.9
-# "Parkinson's" tokenizes to "parkinson" + "s": the stray letters carry nothing.
-STOPLIST = frozenset(STOP_WORDS) | {"s", "t", "d"}
-_WORD_PATTERN = r"\w+(?:\.\w+)*"
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def _plain() -> object:
-    return RegexTokenizer(_WORD_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
-
-
-# Stemmed, accent-folded words, single characters kept so "type 1" and
-# "type 2" stay different.
-STEMMED = _plain() | StopFilter(stoplist=STOPLIST, minsize=1) | StemFilter(cachesize=100_000)
 # Unstemmed words of titles, aliases and categories: the vocabulary "did
 # you mean" draws from. Body words are left out on purpose: they would double
 # the postings written per article, and readers misspell the names of
 # conditions far more than anything else.
-SPELLING = _plain() | StopFilter(stoplist=STOPLIST, minsize=3)
+SPELLING = plain_analyzer() | StopFilter(stoplist=STOPLIST, minsize=3)
 # Edge n-grams of every word of a title or alias, for autocomplete.
-WORD_PREFIXES = _plain() | NgramFilter(1, NGRAM_MAX, at="start")
-PLAIN = _plain()
+WORD_PREFIXES = plain_analyzer() | NgramFilter(1, NGRAM_MAX, at="start")
+PLAIN = plain_analyzer()
 
 
 def make_schema() -> Schema:
@@ -745,7 +723,7 @@ class WhooshBackend:
             # The vocabulary offered is the names'. A word whose stem the
             # bodies hold may still be a typo of a name ("migrane" shares a
             # stem with "migrans"), but only one edit away.
-            in_bodies = reader.doc_frequency("body", _stem(word)) > 0
+            in_bodies = reader.doc_frequency("body", stem(word)) > 0
             nearest = self._nearest(reader, word, max_distance=1 if in_bodies else 2)
             if nearest:
                 replacements[word] = nearest
@@ -1108,55 +1086,3 @@ def _relax_phrases(q: wq.Query) -> wq.Query:
     if isinstance(q, wq.Or):
         return wq.Or([_relax_phrases(sub) for sub in q.subqueries], boost=q.boost)
     return q
-
-
-@functools.lru_cache(maxsize=100_000)  # the analyser chain costs more than the stemming
-def _stem(word: str) -> str:
-    tokens = [token.text for token in STEMMED(word)]
-    return tokens[0] if tokens else ""
-
-
-def snippet(body: str, stems: set[str], chars: int = SNIPPET_CHARS) -> str:
-    """Return about ``chars`` of ``body`` around its best run of query words, as safe HTML.
-
-    The text is escaped; each word whose stem is one of ``stems`` is wrapped
-    in <mark>. Whoosh's own highlighter re-analyses every hit's whole body,
-    which cost more than the search itself; this looks only at words that
-    start like a stem (Porter stems are prefixes of their words but for a
-    final y/i) and checks their stem. Falls back to the opening of the body.
-    """
-    if not stems or not body:
-        return plain_snippet(body)
-    alternatives = sorted({re.escape(stem[:-1] if stem.endswith("i") else stem) for stem in stems if stem})
-    pattern = re.compile(r"\b(?:" + "|".join(alternatives) + r")\w*", re.IGNORECASE)
-    matches = []
-    for match in pattern.finditer(body, 0, SCAN_CHARS):
-        if _stem(match.group(0)) in stems:
-            matches.append(match)
-            if len(matches) >= 50:
-                break
-    if not matches:
-        return plain_snippet(body)
-    # The window of ``chars`` holding the most different matched words.
-    best, best_count = 0, 0
-    for i, first in enumerate(matches):
-        words = {m.group(0).lower() for m in matches[i:] if m.end() - first.start() <= chars}
-        if len(words) > best_count:
-            best, best_count = i, len(words)
-    start = max(0, matches[best].start() - chars // 4)
-    if start:
-        space = body.rfind(" ", 0, start)
-        start = space + 1 if space != -1 and start - space < 30 else start
-    end = min(len(body), start + chars)
-    if end < len(body):
-        space = body.rfind(" ", start, end)
-        end = space if space > start + chars // 2 else end
-    out, position = [], start
-    for match in matches:
-        if match.start() >= start and match.end() <= end:
-            out.append(html.escape(body[position : match.start()]))
-            out.append("<mark>" + html.escape(match.group(0)) + "</mark>")
-            position = match.end()
-    out.append(html.escape(body[position:end]))
-    text = " ".join("".join(out).split())
-    return ("… " if start else "") + text + (" …" if end < len(body) else "")

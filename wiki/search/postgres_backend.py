@@ -71,8 +71,10 @@ log = logging.getLogger(__name__)
 # be rebuilt from the articles, so a database whose tables have another shape
 # has them dropped and made again; the next catch-up (the first request, or
 # the indexer) refills them.
-LAYOUT = 3
-_TABLES = "search_names, search_texts, search_documents, search_words, search_category_sets, search_state"
+LAYOUT = 4
+# The tables a rebuild empties and refills, children first; with search_state, all of them.
+_INDEX_TABLES = ("search_names", "search_texts", "search_documents", "search_words", "search_category_sets")
+_TABLES = ", ".join([*_INDEX_TABLES, "search_state"])
 
 SCHEMA_SQL: list[str] = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
@@ -101,7 +103,6 @@ SCHEMA_SQL: list[str] = [
         article_id integer PRIMARY KEY,
         slug text NOT NULL,
         title text NOT NULL,
-        categories text[] NOT NULL DEFAULT '{}',
         category_set integer NOT NULL,
         icd10 text[] NOT NULL DEFAULT '{}',
         icd10_all text[] NOT NULL DEFAULT '{}',
@@ -214,24 +215,22 @@ _RANK = f"ts_rank(CAST('{RANK_WEIGHTS}' AS real[]), d.rank_tsv, CAST(:%s AS tsqu
 _CATEGORY_SET_SQL = sa.text("""
 INSERT INTO search_category_sets (categories) VALUES (:categories) ON CONFLICT (categories) DO NOTHING
 """)
+# The names' vector is made once and begins both the full and the ranking vector.
 _UPSERT_SQL = sa.text("""
 INSERT INTO search_documents
-    (article_id, slug, title, categories, category_set, icd10, icd10_all, names_exact, tsv, rank_tsv)
-VALUES (:article_id, :slug, :title, :categories,
-        (SELECT id FROM search_category_sets WHERE categories = CAST(:categories AS text[])),
-        :icd10, :icd10_all, :names_exact,
-        setweight(to_tsvector('english', :f_title), 'A')
-        || setweight(to_tsvector('english', :f_aliases), 'B')
-        || setweight(to_tsvector('english', :f_categories), 'C')
-        || setweight(to_tsvector('english', :f_body), 'D'),
-        setweight(to_tsvector('english', :f_title), 'A')
-        || setweight(to_tsvector('english', :f_aliases), 'B')
-        || setweight(to_tsvector('english', :f_categories), 'C')
-        || strip(to_tsvector('english', :f_lead)))
+    (article_id, slug, title, category_set, icd10, icd10_all, names_exact, tsv, rank_tsv)
+SELECT :article_id, :slug, :title,
+       (SELECT id FROM search_category_sets WHERE categories = CAST(:categories AS text[])),
+       :icd10, :icd10_all, :names_exact,
+       n.names || setweight(to_tsvector('english', :f_body), 'D'),
+       n.names || strip(to_tsvector('english', :f_lead))
+FROM (SELECT setweight(to_tsvector('english', :f_title), 'A')
+             || setweight(to_tsvector('english', :f_aliases), 'B')
+             || setweight(to_tsvector('english', :f_categories), 'C') AS names) n
 ON CONFLICT (article_id) DO UPDATE SET
-    slug = EXCLUDED.slug, title = EXCLUDED.title, categories = EXCLUDED.categories,
-    category_set = EXCLUDED.category_set, icd10 = EXCLUDED.icd10, icd10_all = EXCLUDED.icd10_all,
-    names_exact = EXCLUDED.names_exact, tsv = EXCLUDED.tsv, rank_tsv = EXCLUDED.rank_tsv
+    slug = EXCLUDED.slug, title = EXCLUDED.title, category_set = EXCLUDED.category_set,
+    icd10 = EXCLUDED.icd10, icd10_all = EXCLUDED.icd10_all, names_exact = EXCLUDED.names_exact,
+    tsv = EXCLUDED.tsv, rank_tsv = EXCLUDED.rank_tsv
 """)
 _TEXT_SQL = sa.text("""
 INSERT INTO search_texts (article_id, body, words) VALUES (:article_id, :body, :words)
@@ -426,7 +425,7 @@ class PostgresBackend:
         with self.engine.begin() as conn:
             self._lock_writer(conn, REBUILD_LOCK_TIMEOUT_MS)
             conn.execute(_BUMP_SQL)
-            for table in ("search_names", "search_texts", "search_documents", "search_words", "search_category_sets"):
+            for table in _INDEX_TABLES:
                 conn.execute(sa.text(f"DELETE FROM {table}"))  # noqa: S608 - a constant of this module
             batch: dict[int, SearchDocument] = {}
             for doc in docs:
@@ -446,7 +445,7 @@ class PostgresBackend:
         # every search would otherwise read through one by one.
         with self.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                "VACUUM (ANALYZE) search_documents, search_texts, search_category_sets, search_names, search_words"
+                f"VACUUM (ANALYZE) {', '.join(_INDEX_TABLES)}"
             )
         return count
 

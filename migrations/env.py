@@ -6,7 +6,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from wiki.models import Base
+from wiki.models import Base, version_table_options
 
 config = context.config
 target_metadata = Base.metadata
@@ -31,15 +31,9 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
-    options = {}
-    if connection.dialect.name == "postgresql":
-        # Keep the version table in the schema the tables go to (the first on
-        # search_path), so a wiki in its own schema is never mistaken for one
-        # that another schema on the path already holds.
-        options["version_table_schema"] = connection.exec_driver_sql("SELECT current_schema()").scalar()
     # render_as_batch: SQLite cannot ALTER most things; batch mode copies the table.
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      compare_type=True, **options)
+                      compare_type=True, **version_table_options(connection))
     with context.begin_transaction():
         context.run_migrations()
 

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from wiki import ROOT, accounts, auth, content_io, db, revisions, textstore
 from wiki.errors import WikiError
-from wiki.models import Article, Revision, Role
+from wiki.models import Article, Revision, Role, version_table_options
 
 MIGRATIONS = ROOT / "migrations"
 
@@ -41,10 +41,7 @@ def schema_is_current(app: Flask) -> bool:
     """Whether the database is at the newest migration."""
     head = ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
     with db.database(app).engine.connect() as conn:
-        options = {}
-        if conn.dialect.name == "postgresql":  # as migrations/env.py: the version table's own schema
-            options["version_table_schema"] = conn.exec_driver_sql("SELECT current_schema()").scalar()
-        return MigrationContext.configure(conn, opts=options).get_current_revision() == head
+        return MigrationContext.configure(conn, opts=version_table_options(conn)).get_current_revision() == head
 
 
 def ensure_schema_current(app: Flask) -> None:

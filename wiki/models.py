@@ -129,6 +129,19 @@ def _str_enum(enum_cls: type[enum.StrEnum]) -> Any:
     )
 
 
+def version_table_options(connection: Any) -> dict[str, Any]:
+    """Return the Alembic options that place its version table beside the tables.
+
+    On PostgreSQL that is the schema the tables go to (the first on
+    search_path), so a wiki in its own schema is never mistaken for one that
+    another schema on the path already holds. Used by the migrations and by
+    the check that the schema is current, which must look in the same place.
+    """
+    if connection.dialect.name != "postgresql":
+        return {}
+    return {"version_table_schema": connection.exec_driver_sql("SELECT current_schema()").scalar()}
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON, list[Any]: JSON}

@@ -41,6 +41,7 @@ from whoosh.analysis import (
     StopFilter,
 )
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.columns import NumericColumn
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, FieldType, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Existence
@@ -49,7 +50,7 @@ from whoosh.qparser import MultifieldParser, OrGroup, plugins
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util.filelock import try_for
-from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from wiki.search.analysis import STEMMED, STOPLIST, plain_analyzer, snippet, stem
 from wiki.search.backend import (
@@ -97,6 +98,9 @@ FIELD_BOOSTS = {"title": TITLE_BOOST, "aliases": ALIAS_BOOST, "cats_text": CATEG
 PHRASE_BONUS = 1.5
 CORRECTED_WEIGHT = 0.9
 _WORD = re.compile(r"\w+", re.UNICODE)
+# The field length Whoosh's BM25F sees for each length byte of a length column:
+# a document without the field (byte 0) counts as length 1.
+LENGTH_OF_BYTE = [1] + [byte_to_length(b) for b in range(1, 256)]
 # Unstemmed words of titles, aliases and categories: the vocabulary "did
 # you mean" draws from. Body words are left out on purpose: they would double
 # the postings written per article, and readers misspell the names of
@@ -255,10 +259,10 @@ class _Local:
     terms: _Lru = field(default_factory=lambda: _Lru(TERM_CACHE_SIZE, POSTINGS_CACHE_BUDGET))
     deleted: frozenset[int] | None = None
     results: _Lru = field(default_factory=lambda: _Lru(RESULT_CACHE_SIZE, size=lambda _answer: 1))
-    lengths: dict[str, list[int]] = field(default_factory=dict)
+    lengths: dict[str, bytes] = field(default_factory=dict)
     posting_lists: _Lru = field(default_factory=_postings_lru)
     leaf_postings: _Lru = field(default_factory=_postings_lru)
-    leaf_lengths: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    leaf_lengths: dict[tuple[str, str], bytes] = field(default_factory=dict)
 
     @property
     def postings_held(self) -> int:
@@ -280,8 +284,9 @@ class _Local:
             del self.leaf_lengths[key]
         self.leaf_postings.forget(key for key in self.leaf_postings if key[0] not in live)
 
-    def field_lengths(self, reader, fieldname: str) -> list[int]:
-        """Return each document's length of ``fieldname`` as Whoosh's scorer sees it (1 when absent)."""
+    def field_lengths(self, reader, fieldname: str) -> bytes:
+        """Return each document's length byte of ``fieldname`` (``LENGTH_OF_BYTE`` gives the length
+        Whoosh's scorer sees)."""
         found = self.lengths.get(fieldname)
         if found is None:
             parts = []
@@ -289,11 +294,11 @@ class _Local:
                 key = (_segment_id(leaf), fieldname)
                 part = self.leaf_lengths.get(key) if key[0] else None
                 if part is None:
-                    part = _leaf_field_lengths(leaf, fieldname)
+                    part = _leaf_length_bytes(leaf, fieldname)
                     if key[0]:
                         self.leaf_lengths[key] = part
                 parts.append(part)
-            found = parts[0] if len(parts) == 1 else list(itertools.chain.from_iterable(parts))
+            found = parts[0] if len(parts) == 1 else b"".join(parts)
             self.lengths[fieldname] = found
         return found
 
@@ -932,8 +937,8 @@ def _term_scores(searcher, local: _Local, fieldname: str, text: str) -> dict[int
     avgfl = searcher.avg_field_length(fieldname) or 1
     lengths = local.field_lengths(reader, fieldname)
     # bm25() of whoosh.scoring, with the part that depends on the length
-    # worked out once per distinct length, in the same order of operations.
-    norms = {fl: K1 * ((1 - B) + B * fl / avgfl) for fl in set(lengths)}
+    # worked out once per length byte, in the same order of operations.
+    norms = [K1 * ((1 - B) + B * fl / avgfl) for fl in LENGTH_OF_BYTE]
     k1_plus_1 = K1 + 1
     pairs = zip(ids, weights, strict=True)
     return {docnum: idf * ((tf * k1_plus_1) / (tf + norms[lengths[docnum]])) for docnum, tf in pairs}
@@ -986,18 +991,26 @@ def _segment_id(leaf) -> str | None:
         return None
 
 
-def _leaf_field_lengths(reader, fieldname: str) -> list[int]:
-    """Return each document's length of ``fieldname`` in one segment as Whoosh's scorer sees it (1 when absent)."""
+def _leaf_length_bytes(reader, fieldname: str) -> bytes:
+    """Return each document's length byte of ``fieldname`` in one segment (0 when absent)."""
     count = reader.doc_count_all()
     perdoc = getattr(reader, "_perdoc", None)
     column = None
     if perdoc is not None and hasattr(perdoc, "_cached_reader"):
-        # One read of the length column rather than a call per document.
         column = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-    if column is None:
-        return [reader.doc_field_length(docnum, fieldname, 1) or 1 for docnum in range(count)]
-    table = [1] + [byte_to_length(b) for b in range(1, 256)]
-    return [table[b] for b in itertools.islice(column, count)]
+    if (
+        isinstance(column, NumericColumn.Reader)
+        and column._typecode == "B"
+        and hasattr(column._dbfile, "get")
+        and not column._reverse
+    ):
+        # The column is one byte a document, up to the last document that has
+        # the field: one read of the bytes rather than a call per document.
+        stored = min(column._count, count)
+        return column._dbfile.get(column._basepos, stored) + bytes(count - stored)
+    if column is not None:
+        return bytes(itertools.islice(column, count))
+    return bytes(length_to_byte(reader.doc_field_length(docnum, fieldname, 0) or 0) for docnum in range(count))
 
 
 def _phrase_docs(searcher, local: _Local, q: wq.Phrase) -> frozenset[int] | None:

@@ -124,6 +124,56 @@ def test_phrase_sets_equal_whooshs_span_matching(whoosh, segments):
                 assert mine == frozenset(searcher.docs_for_query(q)), (fieldname, words)
 
 
+@pytest.mark.parametrize("remembered", [False, True])
+def test_phrase_sets_read_cold_or_remembered_equal_whooshs(whoosh, remembered):
+    """Positions come with the postings read for the phrase, or from blocks read again when the
+    postings were remembered: the same documents either way, on a big segment and small ones."""
+    from whoosh import query as wq
+
+    from wiki.search.whoosh_backend import _phrase_docs
+
+    rng = random.Random(13)
+    docs = _corpus(rng, 400)
+    whoosh.rebuild(docs[:360])
+    whoosh.index(docs[360:380])
+    whoosh.index(docs[380:] + [docs[9]])
+    whoosh.remove([4, 77, 365])
+    whoosh.search("warm")
+    phrases = [rng.sample(WORDS, rng.randint(2, 3)) for _ in range(25)] + [["pain", "pain"], ["blood", "pressure"]]
+    with whoosh._searcher() as (searcher, local):
+        assert len(searcher.reader().leaf_readers()) == 3
+        for words in phrases:
+            for fieldname in ("body", "title"):
+                local.reset(searcher.reader())
+                local.leaf_postings.clear()
+                if remembered:
+                    for word in words:
+                        local.term_docs(searcher.reader(), fieldname, word)
+                q = wq.Phrase(fieldname, words)
+                assert _phrase_docs(searcher, local, q) == frozenset(searcher.docs_for_query(q)), (fieldname, words)
+
+
+@given(
+    lists=st.lists(
+        st.lists(st.integers(min_value=0, max_value=70_000), min_size=1, max_size=1_100).map(sorted),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_position_keys_decode_as_whoosh_does(lists):
+    from whoosh.formats import Characters, Positions
+
+    from wiki.search.whoosh_backend import _position_keys
+
+    docnums = sorted(random.Random(len(lists)).sample(range(1, 10**6), len(lists)))
+    expected = [(docnum << 32) + position for docnum, positions in zip(docnums, lists) for position in positions]
+    fmt = Positions()
+    assert _position_keys(fmt, [fmt.encode(positions) for positions in lists], docnums) == expected
+    chars = Characters()  # another encoding: decoded one value at a time
+    values = [chars.encode([(position, 0, 1) for position in positions]) for positions in lists]
+    assert _position_keys(chars, values, docnums) == expected
+
+
 @given(
     scores=st.dictionaries(
         st.integers(min_value=0, max_value=500), st.sampled_from([0.0, 0.5, 1.0, 2.5, 1e-9, 3.75]), max_size=80

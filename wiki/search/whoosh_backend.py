@@ -24,15 +24,20 @@ import bisect
 import heapq
 import itertools
 import logging
+import operator
 import os
+import pickle
 import re
 import shutil
+import sys
 import threading
 import time
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter, methodcaller
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
@@ -44,7 +49,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.columns import NumericColumn
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, FieldType, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.formats import Existence
+from whoosh.formats import Existence, Positions
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.qparser import MultifieldParser, OrGroup, plugins
 from whoosh.reading import TermNotFound
@@ -311,6 +316,18 @@ class _Local:
         if found is None:
             found = self.leaf_postings.keep(key, _read_leaf_postings(leaf, fieldname, text))
         return found
+
+    def read_with_values(self, leaf, fieldname: str, text: str) -> tuple[list[int], list[bytes]] | None:
+        """Read a term's postings in one segment unless remembered; return their docnums and values
+        (positions) from the same block reads, or None if they were remembered."""
+        segment = _segment_id(leaf)
+        key = (segment, fieldname, text)
+        if segment and key in self.leaf_postings:
+            return None
+        ids, weights, values = _read_leaf_postings_values(leaf, fieldname, text, with_values=True)
+        if segment:
+            self.leaf_postings.keep(key, (ids, weights))
+        return ids, values
 
     def postings(self, reader, fieldname: str, text: str) -> tuple[list[int], list[float]]:
         """Return the docnums holding a term and the term's weight in each, deleted ones included.
@@ -957,27 +974,42 @@ def _bare(matcher):
 
 def _read_leaf_postings(reader, fieldname: str, text: str) -> tuple[list[int], list[float]]:
     """Return the docnums and weights of a term's posting list in one segment, a block at a time where Whoosh allows."""
+    ids, weights, _values = _read_leaf_postings_values(reader, fieldname, text)
+    return ids, weights
+
+
+def _read_leaf_postings_values(
+    reader, fieldname: str, text: str, with_values: bool = False
+) -> tuple[list[int], list[float], list[bytes]]:
+    """Return ``_read_leaf_postings`` and, if asked, each posting's value (empty list otherwise)."""
     try:
         matcher = _bare(reader.postings(fieldname, text))
     except TermNotFound:
-        return [], []
+        return [], [], []
     ids: list[int] = []
     weights: list[float] = []
-    if all(hasattr(matcher, name) for name in ("_read_ids", "_read_weights", "_next_block", "_atend")):
+    values: list[bytes] = []
+    if all(hasattr(matcher, name) for name in ("_read_ids", "_read_weights", "_read_values", "_next_block", "_atend")):
         # Whoosh's own all_ids() makes a method call per posting; a block's
-        # ids and weights are already arrays once read.
+        # ids and weights are already arrays once read (its values come with
+        # the same read: a block is unpickled whole).
         while matcher.is_active():
             matcher._read_ids()
             matcher._read_weights()
             ids.extend(matcher._ids[matcher._i :])
             weights.extend(matcher._weights[matcher._i :])
+            if with_values:
+                matcher._read_values()
+                values.extend(matcher._values[matcher._i :])
             matcher._next_block()
-        return ids, weights
+        return ids, weights, values
     while matcher.is_active():
         ids.append(matcher.id())
         weights.append(matcher.weight())
+        if with_values:
+            values.append(matcher.value())
         matcher.next()
-    return ids, weights
+    return ids, weights, values
 
 
 def _segment_id(leaf) -> str | None:
@@ -1018,75 +1050,106 @@ def _phrase_docs(searcher, local: _Local, q: wq.Phrase) -> frozenset[int] | None
 
     Whoosh walks span matchers over every document with all the words; here
     the candidates come from the cached per-term sets and only their
-    positions are decoded, a block of postings at a time.
+    positions are decoded. A word's postings not yet remembered are read
+    once, positions included; remembered ones have only the blocks holding a
+    candidate read again. Each word's positions become numbers
+    ``(docnum << 32) + position - place``, so a document holds the phrase
+    where one number is in every word's set: set intersections, not a loop
+    over documents.
     """
     reader = searcher.reader()
-    fmt = searcher.schema[q.fieldname].format
+    fieldname = q.fieldname
+    fmt = searcher.schema[fieldname].format
     if not q.words or not fmt.supports("positions"):
         return None
-    sets = [local.term_docs(reader, q.fieldname, word) for word in q.words]
+    words = list(dict.fromkeys(q.words))
+    leaves = reader.leaf_readers()
+    read = {}
+    if len(q.words) > 1:
+        read = {word: [local.read_with_values(leaf, fieldname, word) for leaf, _ in leaves] for word in words}
+    sets = [local.term_docs(reader, fieldname, word) for word in words]
     candidates = frozenset.intersection(*sets)
     if len(q.words) == 1 or not candidates:
         return candidates
-    by_word = {word: _positions(reader, fmt, q.fieldname, word, candidates) for word in dict.fromkeys(q.words)}
-    out = set()
-    for docnum in candidates:
-        starts = set(by_word[q.words[0]][docnum])
-        for offset, word in enumerate(q.words[1:], start=1):
-            following = by_word[word][docnum]
-            starts = {start for start in starts if start + offset in following}
-            if not starts:
-                break
-        if starts:
-            out.add(docnum)
+    count = len(q.words)
+    out: set[int] = set()
+    for i, (leaf, offset) in enumerate(leaves):
+        end = offset + leaf.doc_count_all()
+        wanted = sorted(docnum - offset for docnum in candidates if offset <= docnum < end)
+        if not wanted:
+            continue
+        wanted_set = set(wanted)
+        keys = {}
+        for word in words:
+            found = read[word][i]
+            if found is None:
+                values = _leaf_values(leaf, fieldname, word, wanted, wanted_set)
+            else:
+                ids, values = found
+                values = list(itertools.compress(values, map(wanted_set.__contains__, ids)))
+            keys[word] = _position_keys(fmt, values, wanted)
+        # Shifted by the words after each place too, so no number goes below its document's.
+        places = [set(map((count - place).__add__, keys[word])) for place, word in enumerate(q.words)]
+        places.sort(key=len)
+        starts = places[0].intersection(*places[1:])
+        out.update(docnum + offset for docnum in {key >> 32 for key in starts})
     return frozenset(out)
 
 
-def _positions(reader, fmt, fieldname: str, word: str, wanted: frozenset[int]) -> dict[int, set[int]]:
-    """Return docnum -> positions of ``word`` for the documents in ``wanted``, segment by segment."""
-    out: dict[int, set[int]] = {}
-    for leaf, offset in reader.leaf_readers():
-        end = offset + leaf.doc_count_all()
-        local = frozenset(docnum - offset for docnum in wanted if offset <= docnum < end)
-        if not local:
-            continue
-        try:
-            found = _leaf_positions(leaf, fmt, fieldname, word, local)
-        except TermNotFound:
-            continue
-        out.update((docnum + offset, positions) for docnum, positions in found.items())
-    return out
+# A Positions value: a 4-byte count, then the gaps between positions pickled
+# (protocol 2) as a fresh list; Whoosh may leave the pickle's final STOP off.
+_PICKLED_LIST = b"\x80\x02]q\x00"
+_COUNTS = next(code for code in "IL" if array(code).itemsize == 4)
 
 
-def _leaf_positions(reader, fmt, fieldname: str, word: str, wanted: frozenset[int]) -> dict[int, set[int]]:
-    """Return ``_positions`` for one segment, decoding only the blocks that hold a wanted document."""
+def _position_keys(fmt, values: list[bytes], docnums: list[int]) -> list[int]:
+    """Return ``(docnum << 32) + position`` for every position in ``values``, the values of ``docnums``."""
+    if type(fmt) is Positions and all(map(methodcaller("startswith", _PICKLED_LIST, 4), values)):
+        if all(map(methodcaller("endswith", b"."), values)):
+            # One unpickling for all: each value's appends (after its list and
+            # before its STOP) made to one list, and positions summed
+            # from the gaps in one pass, taking each document's start off again.
+            counts = array(_COUNTS, b"".join(map(itemgetter(slice(0, 4)), values)))
+            if sys.byteorder == "little":
+                counts.byteswap()
+            gaps = pickle.loads(b"\x80\x02]" + b"".join(map(itemgetter(slice(9, -1)), values)) + b".")  # noqa: S301
+            if len(gaps) == sum(counts) and min(counts) > 0:
+                running = [0, *itertools.accumulate(gaps)]
+                before = map(running.__getitem__, itertools.accumulate(counts[:-1], initial=0))
+                starts = map(operator.sub, (docnum << 32 for docnum in docnums), before)
+                shifts = itertools.chain.from_iterable(map(itertools.repeat, starts, counts))
+                return list(map(operator.add, itertools.islice(running, 1, None), shifts))
+    keys = []
+    for docnum, value in zip(docnums, values, strict=True):
+        base = docnum << 32
+        keys.extend(base + position for position in fmt.decode_positions(value))
+    return keys
+
+
+def _leaf_values(reader, fieldname: str, word: str, wanted: list[int], wanted_set: set[int]) -> list[bytes]:
+    """Return the posting values of ``word`` in one segment for the sorted docnums ``wanted`` (all of
+    which hold it), in that order, reading only the blocks that hold one."""
     matcher = _bare(reader.postings(fieldname, word))
-    decode = fmt.decode_positions
+    out: list[bytes] = []
     if not all(hasattr(matcher, name) for name in ("_read_ids", "_read_values", "_next_block", "_maxid")):
         # Short posting lists are kept inside the term's entry (a list
         # matcher, as in the small segments approvals add): walk them.
-        found = {}
         while matcher.is_active():
-            if matcher.id() in wanted:
-                found[matcher.id()] = set(decode(matcher.value()))
+            if matcher.id() in wanted_set:
+                out.append(matcher.value())
             matcher.next()
-        return found
-    ordered = sorted(wanted)
-    out: dict[int, set[int]] = {}
+        return out
     lowest = 0
     while matcher.is_active():
         # A block's highest docnum is in its header: blocks holding no
-        # candidate are passed over without decoding their ids.
+        # candidate are passed over without decoding them.
         highest = matcher._maxid
-        first = bisect.bisect_left(ordered, lowest)
-        if first < len(ordered) and ordered[first] <= highest:
+        first = bisect.bisect_left(wanted, lowest)
+        if first < len(wanted) and wanted[first] <= highest:
             matcher._read_ids()
-            ids = matcher._ids
             matcher._read_values()
-            values = matcher._values
-            for i in range(matcher._i, len(ids)):
-                if ids[i] in wanted:
-                    out[ids[i]] = set(decode(values[i]))
+            start = matcher._i
+            out.extend(itertools.compress(matcher._values[start:], map(wanted_set.__contains__, matcher._ids[start:])))
         lowest = highest + 1
         matcher._next_block()
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import pytest
@@ -172,6 +173,37 @@ def test_position_keys_decode_as_whoosh_does(lists):
     chars = Characters()  # another encoding: decoded one value at a time
     values = [chars.encode([(position, 0, 1) for position in positions]) for positions in lists]
     assert _position_keys(chars, values, docnums) == expected
+
+
+def test_postings_read_without_their_values_equal_whooshs(whoosh, monkeypatch):
+    """Blocks unpickled only up to their values give Whoosh's own docnums and weights, term by term."""
+    from wiki.search import whoosh_backend
+    from wiki.search.whoosh_backend import _bare, _read_leaf_postings
+
+    heads = []
+    real = whoosh_backend._read_block_head
+    monkeypatch.setattr(whoosh_backend, "_read_block_head", lambda matcher: heads.append(real(matcher)) or heads[-1])
+    # Some long bodies, so words occur many times in a document (weights of more than one byte).
+    docs = [
+        dataclasses.replace(doc, body=doc.body * 12) if doc.article_id % 5 == 0 else doc
+        for doc in _corpus(random.Random(14), 600)
+    ]
+    whoosh.rebuild(docs[:560])
+    whoosh.index(docs[560:])
+    with whoosh._searcher() as (searcher, _):
+        reader = searcher.reader()
+        for leaf, _offset in reader.leaf_readers():
+            for fieldname in ("body", "title", "aliases", "categories", "title_ngram"):
+                for term in list(leaf.lexicon(fieldname)):
+                    text = term.decode("utf-8") if isinstance(term, bytes) else term
+                    matcher = _bare(leaf.postings(fieldname, text))
+                    ref_ids, ref_weights = [], []
+                    while matcher.is_active():
+                        ref_ids.append(matcher.id())
+                        ref_weights.append(matcher.weight())
+                        matcher.next()
+                    assert _read_leaf_postings(leaf, fieldname, text) == (ref_ids, ref_weights), (fieldname, text)
+    assert any(head is not None for head in heads)  # the short way was taken
 
 
 @given(

@@ -32,6 +32,7 @@ import shutil
 import sys
 import threading
 import time
+import zlib
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
@@ -989,18 +990,32 @@ def _read_leaf_postings_values(
     ids: list[int] = []
     weights: list[float] = []
     values: list[bytes] = []
-    if all(hasattr(matcher, name) for name in ("_read_ids", "_read_weights", "_read_values", "_next_block", "_atend")):
-        # Whoosh's own all_ids() makes a method call per posting; a block's
-        # ids and weights are already arrays once read (its values come with
-        # the same read: a block is unpickled whole).
+    if all(hasattr(matcher, name) for name in ("_read_data", "_read_values", "_next_block", "_byteids", "_i")):
+        # Whoosh's own all_ids() makes a method call per posting; a block is
+        # unpickled whole, its ids as gaps (summed here in C, where Whoosh's
+        # _read_ids uses a generator), its weights as _read_weights reads them,
+        # and its values come with the same read.
         while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.extend(matcher._ids[matcher._i :])
-            weights.extend(matcher._weights[matcher._i :])
+            head = None if with_values or matcher._data is not None else _read_block_head(matcher)
+            if head is None:
+                if matcher._data is None:
+                    matcher._read_data()
+                head = matcher._data
+            start = matcher._i
+            gaps, block_weights = head[0], head[1]
+            if matcher._byteids:
+                ids.extend(gaps[start:])
+            else:
+                ids.extend(itertools.islice(itertools.accumulate(gaps), start, None))
+            if block_weights is None or isinstance(block_weights, float):
+                # Whoosh makes these a float32 array of the one weight.
+                weight = 1.0 if block_weights is None else array("f", (block_weights,))[0]
+                weights.extend(itertools.repeat(weight, matcher._blocklength - start))
+            else:
+                weights.extend(block_weights[start:])
             if with_values:
                 matcher._read_values()
-                values.extend(matcher._values[matcher._i :])
+                values.extend(matcher._values[start:])
             matcher._next_block()
         return ids, weights, values
     while matcher.is_active():
@@ -1010,6 +1025,45 @@ def _read_leaf_postings_values(
             values.append(matcher.value())
         matcher.next()
     return ids, weights, values
+
+
+# Where the values of a posting block begin in its pickle: the MARK of a
+# tuple, then the GLOBAL protocol 2 pickles bytes with. Neither the ids
+# (BININT opcodes at least every 5 bytes) nor the weights (BINFLOAT every 9)
+# before it can hold these 17 bytes.
+_BLOCK_VALUES = b"(c_codecs\nencode\n"
+
+
+def _read_block_head(matcher) -> tuple | None:
+    """Return the (ids as gaps, weights) of a W3 posting block, unpickling (and inflating) only the
+    part before its values, or None where the block is not laid out so.
+
+    A block pickles (ids, weights, values); the values (one pickled list of
+    positions per posting, each a call to _codecs.encode when unpickled) are
+    most of its bytes and of the time Whoosh's _read_data takes.
+    """
+    raw = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
+    if matcher._compression:
+        inflater = zlib.decompressobj()
+        data = inflater.decompress(raw, 4096)
+        while (cut := data.find(_BLOCK_VALUES)) < 0 and inflater.unconsumed_tail:
+            data += inflater.decompress(inflater.unconsumed_tail, 4096)
+    else:
+        data = raw
+        cut = data.find(_BLOCK_VALUES)
+    if cut < 0:
+        return None
+    try:
+        head = pickle.loads(data[:cut] + b"\x86.")  # noqa: S301 - Whoosh's own index data; TUPLE2, STOP
+    except Exception:  # noqa: BLE001 - not the layout expected: Whoosh reads the block itself
+        return None
+    count = matcher._blocklength
+    if type(head) is not tuple or len(head) != 2 or len(head[0]) != count:
+        return None
+    weights = head[1]
+    if not (weights is None or isinstance(weights, float) or len(weights) == count):
+        return None
+    return head
 
 
 def _segment_id(leaf) -> str | None:

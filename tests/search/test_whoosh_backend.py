@@ -112,3 +112,21 @@ def test_snippet_escapes_everything_but_its_marks():
     text = snippet('<b>Gout</b> & "gout" <script>x</script>', {"gout"})
     expected = "&lt;b&gt;<mark>Gout</mark>&lt;/b&gt; &amp; &quot;<mark>gout</mark>&quot; "
     assert text == expected + "&lt;script&gt;x&lt;/script&gt;"
+
+
+@pytest.mark.parametrize("segments", [1, 3])
+def test_words_within_an_edit_distance_are_whooshs(whoosh, segments):
+    from wiki.search.whoosh_backend import _terms_within
+
+    names = "asthma eczema migraine psoriasis anaemia angina arthritis bronchitis gastritis hepatitis".split()
+    whoosh.rebuild(doc(i, f"{name} {other}") for i, (name, other) in enumerate(zip(names, reversed(names)), 1))
+    for n in range(1, segments):
+        whoosh.index([doc(100 + n, f"{names[n]}s {names[-n]}x")])
+    with whoosh._searcher() as (searcher, _):
+        reader = searcher.reader()
+        assert len(reader.leaf_readers()) == segments
+        for word in ["astma", "asthmas", "ezcema", "migrane", "hepatits", "arthritus", "anemia", "angin", "ab"]:
+            for distance in (1, 2):
+                for prefix in (0, 1):
+                    mine = sorted(_terms_within(reader, "spell", word, distance, prefix))
+                    assert mine == sorted(reader.terms_within("spell", word, distance, prefix=prefix)), (word, distance)

@@ -55,6 +55,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.qparser import MultifieldParser, OrGroup, plugins
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
+from whoosh.support.levenshtein import distance as edit_distance
 from whoosh.util.filelock import try_for
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
@@ -758,7 +759,7 @@ class WhooshBackend:
         prefix = 0 if reader.is_atomic() else 1
         for distance in (1, 2) if len(word) > 5 and max_distance > 1 else (1,):
             scored = []
-            for candidate in reader.terms_within("spell", word, distance, prefix=prefix):
+            for candidate in _terms_within(reader, "spell", word, distance, prefix):
                 if isinstance(candidate, bytes):
                     candidate = candidate.decode("utf-8")
                 if candidate != word and _is_live_word(reader, candidate):
@@ -830,6 +831,22 @@ def _is_live_word(reader, word: str) -> bool:
     return any(not reader.is_deleted(docnum) for docnum in postings.all_ids())
 
 
+def _terms_within(reader, fieldname: str, word: str, maxdist: int, prefix: int) -> Iterator[str | bytes]:
+    """Return ``reader.terms_within(fieldname, word, maxdist, prefix)``; on several segments, where
+    Whoosh works out the edit distance of every word with the prefix, words whose length alone puts
+    them too far away are passed over first."""
+    if reader.is_atomic():
+        return reader.terms_within(fieldname, word, maxdist, prefix=prefix)
+    fieldobj = reader.schema[fieldname]
+    shortest, longest = len(word) - maxdist, len(word) + maxdist
+    found = []
+    for btext in reader.expand_prefix(fieldname, word[:prefix]):
+        candidate = fieldobj.from_bytes(btext)
+        if shortest <= len(candidate) <= longest and edit_distance(candidate, word, limit=maxdist) <= maxdist:
+            found.append(candidate)
+    return iter(found)
+
+
 def _best_name(title: str, aliases: str, words: list[str], key: str) -> tuple[tuple, str, bool] | None:
     """Return the sort key, text and alias-ness of the best name of an article matching ``words``."""
     best = None
@@ -857,7 +874,8 @@ def _rank(searcher, local: _Local, q: wq.Query, allowed, depth: int) -> list[tup
     scores = None
     reader = searcher.reader()
     if isinstance(searcher.weighting, BM25F):
-        scores = _scores(searcher, local, q)
+        # A few allowed documents (a phrase's) are looked up in each posting list, not all scored.
+        scores = _scores(searcher, local, q, None if allowed is None else sorted(allowed))
     if scores is None:
         results = searcher.search(q, limit=depth, filter=allowed, terms=False)
         # Slice, never list(): list() asks len(), and Whoosh answers that by
@@ -887,10 +905,13 @@ def _best(scores: dict[int, float], depth: int) -> list[tuple[int, float]]:
     return reaching[:depth]
 
 
-def _scores(searcher, local: _Local, q: wq.Query) -> dict[int, float] | None:
-    """Return docnum -> score of ``q`` as Whoosh's matchers would sum it, or None if ``q`` is not plain."""
+def _scores(searcher, local: _Local, q: wq.Query, within: list[int] | None = None) -> dict[int, float] | None:
+    """Return docnum -> score of ``q`` as Whoosh's matchers would sum it, or None if ``q`` is not plain.
+
+    Given the sorted docnums ``within``, documents outside them may be left out.
+    """
     if type(q) is wq.Term:
-        scores = _term_scores(searcher, local, q.fieldname, q.text)
+        scores = _term_scores(searcher, local, q.fieldname, q.text, within)
         if scores is None:
             return None
         if q.boost != 1.0:
@@ -903,7 +924,7 @@ def _scores(searcher, local: _Local, q: wq.Query) -> dict[int, float] | None:
         return None
     parts = []
     for sub in q.subqueries:
-        part = _scores(searcher, local, sub)
+        part = _scores(searcher, local, sub, within)
         if part is None:
             return None
         parts.append(part)
@@ -940,8 +961,11 @@ def _union_tree(parts: list[dict[int, float]]) -> dict[int, float]:
     return out
 
 
-def _term_scores(searcher, local: _Local, fieldname: str, text: str) -> dict[int, float] | None:
-    """Return docnum -> unboosted BM25F score of one term, for every document holding it."""
+def _term_scores(
+    searcher, local: _Local, fieldname: str, text: str, within: list[int] | None = None
+) -> dict[int, float] | None:
+    """Return docnum -> unboosted BM25F score of one term, for every document holding it (or, given
+    the sorted docnums ``within``, at least for those of them holding it)."""
     if not searcher.schema[fieldname].scorable:
         return None
     reader = searcher.reader()
@@ -958,7 +982,15 @@ def _term_scores(searcher, local: _Local, fieldname: str, text: str) -> dict[int
     # worked out once per length byte, in the same order of operations.
     norms = [K1 * ((1 - B) + B * fl / avgfl) for fl in LENGTH_OF_BYTE]
     k1_plus_1 = K1 + 1
-    pairs = zip(ids, weights, strict=True)
+    if within is not None and len(within) * 20 < len(ids):
+        # A few documents in a long list: found by bisection (docnums ascend).
+        pairs = []
+        for docnum in within:
+            i = bisect.bisect_left(ids, docnum)
+            if i < len(ids) and ids[i] == docnum:
+                pairs.append((docnum, weights[i]))
+    else:
+        pairs = zip(ids, weights, strict=True)
     return {docnum: idf * ((tf * k1_plus_1) / (tf + norms[lengths[docnum]])) for docnum, tf in pairs}
 
 

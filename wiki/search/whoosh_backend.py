@@ -38,7 +38,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from operator import itemgetter, methodcaller
+from operator import itemgetter
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
@@ -1158,12 +1158,15 @@ def _phrase_docs(searcher, local: _Local, q: wq.Phrase) -> frozenset[int] | None
     if len(q.words) == 1 or not candidates:
         return candidates
     count = len(q.words)
+    ordered = sorted(candidates)
     out: set[int] = set()
     for i, (leaf, offset) in enumerate(leaves):
         end = offset + leaf.doc_count_all()
-        wanted = sorted(docnum - offset for docnum in candidates if offset <= docnum < end)
+        wanted = ordered[bisect.bisect_left(ordered, offset) : bisect.bisect_left(ordered, end)]
         if not wanted:
             continue
+        if offset:
+            wanted = [docnum - offset for docnum in wanted]
         wanted_set = set(wanted)
         keys = {}
         for word in words:
@@ -1174,10 +1177,14 @@ def _phrase_docs(searcher, local: _Local, q: wq.Phrase) -> frozenset[int] | None
                 ids, values = found
                 values = list(itertools.compress(values, map(wanted_set.__contains__, ids)))
             keys[word] = _position_keys(fmt, values, wanted)
-        # Shifted by the words after each place too, so no number goes below its document's.
-        places = [set(map((count - place).__add__, keys[word])) for place, word in enumerate(q.words)]
-        places.sort(key=len)
-        starts = places[0].intersection(*places[1:])
+        # Shifted by the words after each place too, so no number goes below
+        # its document's; the place with the fewest positions first.
+        places = sorted(range(count), key=lambda place: len(keys[q.words[place]]))
+        starts = set(map((count - places[0]).__add__, keys[q.words[places[0]]]))
+        for place in places[1:]:
+            if not starts:
+                break
+            starts.intersection_update(map((count - place).__add__, keys[q.words[place]]))
         out.update(docnum + offset for docnum in {key >> 32 for key in starts})
     return frozenset(out)
 
@@ -1190,21 +1197,24 @@ _COUNTS = next(code for code in "IL" if array(code).itemsize == 4)
 
 def _position_keys(fmt, values: list[bytes], docnums: list[int]) -> list[int]:
     """Return ``(docnum << 32) + position`` for every position in ``values``, the values of ``docnums``."""
-    if type(fmt) is Positions and all(map(methodcaller("startswith", _PICKLED_LIST, 4), values)):
-        if all(map(methodcaller("endswith", b"."), values)):
-            # One unpickling for all: each value's appends (after its list and
-            # before its STOP) made to one list, and positions summed
-            # from the gaps in one pass, taking each document's start off again.
-            counts = array(_COUNTS, b"".join(map(itemgetter(slice(0, 4)), values)))
-            if sys.byteorder == "little":
-                counts.byteswap()
-            gaps = pickle.loads(b"\x80\x02]" + b"".join(map(itemgetter(slice(9, -1)), values)) + b".")  # noqa: S301
-            if len(gaps) == sum(counts) and min(counts) > 0:
-                running = [0, *itertools.accumulate(gaps)]
-                before = map(running.__getitem__, itertools.accumulate(counts[:-1], initial=0))
-                starts = map(operator.sub, (docnum << 32 for docnum in docnums), before)
-                shifts = itertools.chain.from_iterable(map(itertools.repeat, starts, counts))
-                return list(map(operator.add, itertools.islice(running, 1, None), shifts))
+    if (
+        type(fmt) is Positions
+        and b"".join(map(itemgetter(slice(4, 9)), values)) == _PICKLED_LIST * len(values)
+        and bytes(map(itemgetter(-1), values)) == b"." * len(values)
+    ):
+        # One unpickling for all: each value's appends (after its list and
+        # before its STOP) made to one list, and positions summed from the
+        # gaps in one pass, taking each document's start off again.
+        counts = array(_COUNTS, b"".join(map(itemgetter(slice(0, 4)), values)))
+        if sys.byteorder == "little":
+            counts.byteswap()
+        gaps = pickle.loads(b"\x80\x02]" + b"".join(map(itemgetter(slice(9, -1)), values)) + b".")  # noqa: S301
+        if len(gaps) == sum(counts) and min(counts) > 0:
+            running = [0, *itertools.accumulate(gaps)]
+            before = map(running.__getitem__, itertools.accumulate(counts[:-1], initial=0))
+            starts = map(operator.sub, map(operator.lshift, docnums, itertools.repeat(32)), before)
+            shifts = itertools.chain.from_iterable(map(itertools.repeat, starts, counts))
+            return list(map(operator.add, itertools.islice(running, 1, None), shifts))
     keys = []
     for docnum, value in zip(docnums, values, strict=True):
         base = docnum << 32

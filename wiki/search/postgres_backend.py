@@ -30,6 +30,7 @@ No Flask: it is handed an SQLAlchemy engine and ``SearchDocument``s.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
@@ -71,8 +72,40 @@ log = logging.getLogger(__name__)
 # be rebuilt from the articles, so a database whose tables have another shape
 # has them dropped and made again; the next catch-up (the first request, or
 # the indexer) refills them.
-LAYOUT = 4
+LAYOUT = 5
 # The tables a rebuild empties and refills, children first; with search_state, all of them.
+# Ranking reads, besides the names' small vector, a signature of the words in
+# the names and in the body's opening: a Bloom filter of SIGNATURE_BITS bits,
+# each lexeme setting the SIGNATURE_HASHES bits named by its MD5 digest's
+# first hex digits (three digits, twelve bits: a bit of 4,096). With ~170
+# lexemes in 300 words, about one absent word in 600 looks present; that
+# only lifts a page's order among equal scores, never what matches (the GIN
+# index on the full vector decides that, exactly). The full vector held in
+# the row instead (300 stripped words, ~1.5 kB) made the table three times
+# larger than shared buffers at 100,000 articles, and a common word's query
+# read most of it from the operating system's cache: 250-320 ms; with the
+# 512-byte signature the table stays in shared buffers (about 75 ms).
+# Fewer opening words rank worse: with 60 or 120, symptoms described further
+# down ("wheezing and cough", "face drooping on one side") left the top three
+# of the relevance table; 200 still lost one.
+LEAD_WORDS = 300
+SIGNATURE_BITS = 4096
+SIGNATURE_HASHES = 3
+_SIGNATURE_SQL = (  # every piece a constant of this module
+    f"(SELECT coalesce(bit_or(CAST(B'1' AS bit({SIGNATURE_BITS}))"  # noqa: S608
+    " >> CAST(CAST('x' || substr(md5(lexeme), h.at, 3) AS bit(12)) AS integer)),"
+    f" CAST(repeat('0', {SIGNATURE_BITS}) AS bit({SIGNATURE_BITS})))"
+    " FROM unnest(tsvector_to_array(%s)) AS lexeme,"
+    f" (VALUES {', '.join(f'({1 + 3 * i})' for i in range(SIGNATURE_HASHES))}) AS h(at))"
+)
+
+
+def signature_bits(lexeme: str) -> list[int]:
+    """Return the bits of the ranking signature that ``lexeme`` sets (as ``_SIGNATURE_SQL`` does)."""
+    digest = hashlib.md5(lexeme.encode("utf-8"), usedforsecurity=False).hexdigest()
+    return [int(digest[3 * i : 3 * i + 3], 16) for i in range(SIGNATURE_HASHES)]
+
+
 _INDEX_TABLES = ("search_names", "search_texts", "search_documents", "search_words", "search_category_sets")
 _TABLES = ", ".join([*_INDEX_TABLES, "search_state"])
 
@@ -94,31 +127,52 @@ SCHEMA_SQL: list[str] = [
         END IF;
     END $$""",  # noqa: S608 - constants of this module
     # What a query matches, counts and ranks, and nothing more: every match's
-    # row is read, so the rows are kept narrow. The full vector is only
+    # row is read, so the rows are kept narrow enough for the whole table to
+    # stay in shared buffers (about 700 bytes a row). The full vector is only
     # searched through its GIN index and lives out of line, uncompressed
-    # (EXTERNAL); the small ranking vector stays in the row (MAIN). The body
-    # and vocabulary, read for a page's snippets or by writers, are in
-    # search_texts.
-    """CREATE TABLE IF NOT EXISTS search_documents (
+    # (EXTERNAL). Ranking reads the names' small vector and a signature of
+    # the words in the names and the body's opening (see ``SIGNATURE_BITS``).
+    # The body and vocabulary, read for a page's snippets or by writers, are
+    # in search_texts. The columns every match reads come first: reaching a
+    # column means stepping over each variable-width one before it (the
+    # signature after the names' arrays cost a common word's query 20 ms).
+    f"""CREATE TABLE IF NOT EXISTS search_documents (
         article_id integer PRIMARY KEY,
+        category_set integer NOT NULL,
+        signature bit({SIGNATURE_BITS}) NOT NULL,
+        names_tsv tsvector NOT NULL,
+        icd10 text[] NOT NULL DEFAULT '{{}}',
+        icd10_all text[] NOT NULL DEFAULT '{{}}',
+        names_exact text[] NOT NULL DEFAULT '{{}}',
         slug text NOT NULL,
         title text NOT NULL,
-        category_set integer NOT NULL,
-        icd10 text[] NOT NULL DEFAULT '{}',
-        icd10_all text[] NOT NULL DEFAULT '{}',
-        names_exact text[] NOT NULL DEFAULT '{}',
-        tsv tsvector NOT NULL,
-        rank_tsv tsvector NOT NULL
+        tsv tsvector NOT NULL
     )""",
     # Altered only when needed: ALTER TABLE locks out readers.
     """DO $$ BEGIN
         IF (SELECT attstorage FROM pg_attribute
             WHERE attrelid = 'search_documents'::regclass AND attname = 'tsv') <> 'e' THEN
             ALTER TABLE search_documents ALTER COLUMN tsv SET STORAGE EXTERNAL,
-                                         ALTER COLUMN rank_tsv SET STORAGE MAIN;
+                                         ALTER COLUMN names_tsv SET STORAGE MAIN,
+                                         ALTER COLUMN signature SET STORAGE MAIN;
         END IF;
     END $$""",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_tsv ON search_documents USING gin (tsv)",
+    # Quoted phrases: each pair of lexemes side by side in a vector, as one
+    # lexeme ("blood pressur"). A phrase's pairs, found through this index,
+    # leave a few candidates to check word positions in; the vector's own
+    # index finds every article with both words ("blood pressure": 28,000 of
+    # 100,000 synthetic articles, 188 with the phrase), and checking
+    # positions meant reading each one's whole vector: 280 ms, now 7 ms.
+    # (A self-join on positions rather than lead(): several lexemes may share
+    # a position, the last one a vector can record.)
+    """CREATE OR REPLACE FUNCTION search_pairs(v tsvector) RETURNS tsvector
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+        WITH t AS (SELECT lexeme AS word, unnest(positions) AS pos FROM unnest(v))
+        SELECT coalesce(array_to_tsvector(array_agg(DISTINCT a.word || ' ' || b.word)), '')
+        FROM t a JOIN t b ON b.pos = a.pos + 1
+    $$""",
+    "CREATE INDEX IF NOT EXISTS ix_search_documents_pairs ON search_documents USING gin (search_pairs(tsv))",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_names_exact ON search_documents USING gin (names_exact)",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_icd10_all ON search_documents USING gin (icd10_all)",
     """CREATE TABLE IF NOT EXISTS search_texts (
@@ -173,25 +227,13 @@ REBUILD_LOCK_TIMEOUT_MS = 30_000
 BATCH = 500
 # ts_rank weights {D, C, B, A}, scaled from the shared boosts (title = 1).
 RANK_WEIGHTS = (
-    "{"
-    + ",".join(f"{w / TITLE_BOOST:.3f}" for w in (BODY_BOOST, CATEGORY_BOOST, ALIAS_BOOST, TITLE_BOOST))
-    + "}"
+    "{" + ",".join(f"{w / TITLE_BOOST:.3f}" for w in (BODY_BOOST, CATEGORY_BOOST, ALIAS_BOOST, TITLE_BOOST)) + "}"
 )
 EXACT_BONUS = EXACT_NAME_BOOST / TITLE_BOOST
 CODE_BONUS = ICD10_BOOST / TITLE_BOOST
 FUZZY_MIN_CHARS = 5  # trigram matching on shorter keys finds everything ("mi" ~ "migraine")
 FUZZY_WEIGHT = 0.5
 FUZZY_UNTIL = 50  # exact matches beyond which look-alike names are not sought
-# Ranking reads a smaller vector kept in the row: names, codes, categories and
-# the body's opening words. The full vector is only searched, through its GIN
-# index: ranking on it would read every match's whole body, which for a
-# common word over 100,000 articles is most of them. Fewer opening words
-# rank faster but worse: with 60 or 120, symptoms described further down
-# ("wheezing and cough", "face drooping on one side") left the top three of
-# the relevance table; 200 still lost one. The opening words are kept without
-# their positions (strip): each counts once, at the body's weight, which
-# ranked the table as well in two thirds of the bytes.
-LEAD_WORDS = 300
 SUGGEST_THRESHOLD = 0.3
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _KEY_WORDS = re.compile(r"[a-z0-9]+")
@@ -208,30 +250,40 @@ _PREPARE_SQL = sa.text("""
 SELECT set_config('enable_seqscan', 'off', true),
        coalesce((SELECT CAST(to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) AS text)
                  FROM unnest(tsvector_to_array(to_tsvector('english', :plain))) AS lexeme), '') AS any_q,
-       CAST(websearch_to_tsquery('english', :web) AS text) AS web_q
+       CAST(websearch_to_tsquery('english', :web) AS text) AS web_q,
+       tsvector_to_array(to_tsvector('english', :plain)) AS any_lexemes,
+       tsvector_to_array(to_tsvector('english', :web)) AS web_lexemes,
+       coalesce((SELECT CAST(string_agg(quote_literal(pair), ' & ') AS text)
+                 FROM unnest(CAST(:phrases AS text[])) AS phrase,
+                      unnest(tsvector_to_array(search_pairs(to_tsvector('english', phrase)))) AS pair), '') AS pairs_q
 """)
 
-_RANK = f"ts_rank(CAST('{RANK_WEIGHTS}' AS real[]), d.rank_tsv, CAST(:%s AS tsquery))"
+_NAMES_RANK = f"ts_rank(CAST('{RANK_WEIGHTS}' AS real[]), d.names_tsv, CAST(:any_q AS tsquery))"
+# What one query word found in the names or the opening adds, divided by the
+# number of query words: ts_rank's share for a word of body weight.
+BODY_SHARE = BODY_BOOST / TITLE_BOOST / 1.64493406685
+ALL_WORDS_BONUS = 0.5 * BODY_SHARE  # every word of a query of several, in the names or the opening
+SCORED_WORDS = 10  # query words the signature is asked about (a table of 2**10 scores)
 _CATEGORY_SET_SQL = sa.text("""
 INSERT INTO search_category_sets (categories) VALUES (:categories) ON CONFLICT (categories) DO NOTHING
 """)
-# The names' vector is made once and begins both the full and the ranking vector.
-_UPSERT_SQL = sa.text("""
+# The names' vector is made once; it begins the full vector and the signature.
+_UPSERT_SQL = sa.text(f"""
 INSERT INTO search_documents
-    (article_id, slug, title, category_set, icd10, icd10_all, names_exact, tsv, rank_tsv)
+    (article_id, slug, title, category_set, icd10, icd10_all, names_exact, names_tsv, signature, tsv)
 SELECT :article_id, :slug, :title,
        (SELECT id FROM search_category_sets WHERE categories = CAST(:categories AS text[])),
-       :icd10, :icd10_all, :names_exact,
-       n.names || setweight(to_tsvector('english', :f_body), 'D'),
-       n.names || strip(to_tsvector('english', :f_lead))
+       :icd10, :icd10_all, :names_exact, n.names,
+       {_SIGNATURE_SQL % "n.names || to_tsvector('english', :f_lead)"},
+       n.names || setweight(to_tsvector('english', :f_body), 'D')
 FROM (SELECT setweight(to_tsvector('english', :f_title), 'A')
              || setweight(to_tsvector('english', :f_aliases), 'B')
              || setweight(to_tsvector('english', :f_categories), 'C') AS names) n
 ON CONFLICT (article_id) DO UPDATE SET
     slug = EXCLUDED.slug, title = EXCLUDED.title, category_set = EXCLUDED.category_set,
     icd10 = EXCLUDED.icd10, icd10_all = EXCLUDED.icd10_all, names_exact = EXCLUDED.names_exact,
-    tsv = EXCLUDED.tsv, rank_tsv = EXCLUDED.rank_tsv
-""")
+    names_tsv = EXCLUDED.names_tsv, signature = EXCLUDED.signature, tsv = EXCLUDED.tsv
+""")  # noqa: S608 - constants of this module
 _TEXT_SQL = sa.text("""
 INSERT INTO search_texts (article_id, body, words) VALUES (:article_id, :body, :words)
 ON CONFLICT (article_id) DO UPDATE SET body = EXCLUDED.body, words = EXCLUDED.words
@@ -270,6 +322,62 @@ SUGGEST_CANDIDATES = 200
 RESULT_CACHE_SIZE = 256
 _BUMP_SQL = sa.text("UPDATE search_state SET generation = generation + 1")
 _GENERATION_SQL = sa.text("SELECT generation FROM search_state")
+
+
+_OR = re.compile(r"(?i)(?:^|\s)or(?:\s|$)")
+
+
+def required_phrases(text: str) -> list[str]:
+    """Return the quoted phrases every match of ``websearch_to_tsquery(text)`` must hold.
+
+    Only for plainly written queries: an even number of quotes, each opening
+    one at the start of a word (or after a minus) and each closing one at its
+    end, and no "or" outside them (a phrase may then be missing from a
+    match). Negated phrases (-"...") are left out. Anything else gets no
+    phrases: it still works, only without the pairs' index.
+    """
+    parts = text.split('"')
+    if len(parts) % 2 == 0:
+        return []
+    phrases = []
+    for i in range(1, len(parts), 2):
+        before, phrase, after = parts[i - 1], parts[i], parts[i + 1]
+        negated = before.endswith("-") and (len(before) == 1 or before[-2].isspace())
+        opens = not before or before[-1].isspace() or negated
+        closes = not after or after[0].isspace()
+        if not (opens and closes):
+            return []
+        if not negated and phrase.strip():
+            phrases.append(phrase)
+    if any(_OR.search(parts[i]) for i in range(0, len(parts), 2)):
+        return []
+    return phrases
+
+
+def _signature_score(lexemes: Sequence[str], together: Sequence[str]) -> str:
+    """Return SQL scoring the query words ``d.signature`` holds, with a bonus when it holds all of ``together``.
+
+    Each word is tested once: the words held make a bit mask that picks the
+    score from a constant table (the same words tested twice, for the share
+    and for the bonus, cost a third more on a common word's 60,000 matches).
+    """
+    lexemes = list(dict.fromkeys(lexemes))[:SCORED_WORDS]
+    if not lexemes:
+        return "0"
+    wanted = 0
+    if len(together) > 1 and set(together) <= set(lexemes):
+        wanted = sum(1 << lexemes.index(lexeme) for lexeme in set(together))
+    table = [
+        BODY_SHARE * mask.bit_count() / len(lexemes) + (ALL_WORDS_BONUS if wanted and mask & wanted == wanted else 0)
+        for mask in range(1 << len(lexemes))
+    ]
+    # (SQL's bit operators share one precedence, left to right: each term is bracketed.)
+    held = [
+        "((" + " & ".join(f"get_bit(d.signature, {bit})" for bit in signature_bits(lexeme)) + f") << {i})"
+        for i, lexeme in enumerate(lexemes)
+    ]
+    values = ",".join(f"{value:.6g}" for value in table)
+    return f"(CAST('{{{values}}}' AS real[]))[1 + ({' | '.join(held)})]"
 
 
 def _text(value: str) -> str:
@@ -340,9 +448,7 @@ class PostgresBackend:
 
     def _lock_writer(self, conn: Connection, timeout_ms: int) -> None:
         if timeout_ms <= 0:
-            taken = conn.execute(
-                sa.text(f"SELECT pg_try_advisory_xact_lock{WRITER_LOCK}"), {"k": WRITER_LOCK_KEY}
-            )
+            taken = conn.execute(sa.text(f"SELECT pg_try_advisory_xact_lock{WRITER_LOCK}"), {"k": WRITER_LOCK_KEY})
             if not taken.scalar():
                 raise IndexBusy("another process is writing the search index")
             return
@@ -369,18 +475,14 @@ class PostgresBackend:
             delta.subtract(words)
         conn.execute(sa.text("DELETE FROM search_names WHERE article_id = ANY(:ids)"), {"ids": ids})
         if removed:
-            conn.execute(
-                sa.text("DELETE FROM search_documents WHERE article_id = ANY(:ids)"), {"ids": list(removed)}
-            )
+            conn.execute(sa.text("DELETE FROM search_documents WHERE article_id = ANY(:ids)"), {"ids": list(removed)})
         if docs:
             for row in self._upsert(conn, docs):
                 delta.update(row["words"])
         changed = sorted(word for word, n in delta.items() if n)
         if changed:
             conn.execute(_WORD_DELTA_SQL, {"words": changed, "deltas": [delta[word] for word in changed]})
-            conn.execute(
-                sa.text("DELETE FROM search_words WHERE word = ANY(:words) AND ndoc <= 0"), {"words": changed}
-            )
+            conn.execute(sa.text("DELETE FROM search_words WHERE word = ANY(:words) AND ndoc <= 0"), {"words": changed})
 
     @staticmethod
     def _upsert(conn: Connection, docs: Sequence[SearchDocument]) -> list[dict[str, Any]]:
@@ -476,9 +578,7 @@ class PostgresBackend:
         with self.engine.connect() as conn:
             return set(conn.execute(sa.text("SELECT article_id FROM search_documents")).scalars())
 
-    def search(
-        self, query: str, *, limit: int = 20, offset: int = 0, category: str | None = None
-    ) -> ResultPage:
+    def search(self, query: str, *, limit: int = 20, offset: int = 0, category: str | None = None) -> ResultPage:
         """Return a page of results (see ``SearchBackend.search``)."""
         text, limit, offset = clean_request(query, limit, offset)
         if not text:
@@ -508,9 +608,7 @@ class PostgresBackend:
             log.exception("search failed for a query of %d characters", len(text))
             return ResultPage(query=text, total=0)
 
-    def _search(
-        self, conn: Connection, text: str, limit: int, offset: int, category: str | None
-    ) -> ResultPage:
+    def _search(self, conn: Connection, text: str, limit: int, offset: int, category: str | None) -> ResultPage:
         suggestion = self._correct(conn, text)
         words = re.findall(r"\w+", fold(text))
         if suggestion:
@@ -519,12 +617,14 @@ class PostgresBackend:
         codes = icd10_codes(text)
         parents = sorted({code.split(".")[0] for code in codes if "." in code})
         key = name_key(text)
-        _, any_q, web_q = conn.execute(
-            _PREPARE_SQL, {"plain": " ".join(words), "web": fold(suggestion or text)}
+        web = fold(suggestion or text)
+        _, any_q, web_q, any_lexemes, web_lexemes, pairs_q = conn.execute(
+            _PREPARE_SQL, {"plain": " ".join(words), "web": web, "phrases": required_phrases(web)}
         ).one()
         params: dict[str, Any] = {
             "any_q": any_q,
             "web_q": web_q,
+            "pairs_q": pairs_q,
             "keys": keys,
             "codes": codes,
             "parents": parents,
@@ -536,19 +636,23 @@ class PostgresBackend:
         # hashed look-up) rather than evaluate a condition on every match.
         match, score, ctes = [], [], []
         strict = '"' in text and web_q
-        if strict:
+        if strict and pairs_q:
+            # The pairs' index finds the candidates; positions are checked in
+            # those rows only ("IS TRUE" keeps the planner off the vector's
+            # own index, which would hand over every article with the words).
+            match.append(
+                "(search_pairs(d.tsv) @@ CAST(:pairs_q AS tsquery) AND (d.tsv @@ CAST(:web_q AS tsquery)) IS TRUE)"
+            )
+        elif strict:
             match.append("d.tsv @@ CAST(:web_q AS tsquery)")
         elif any_q:
             match.append("d.tsv @@ CAST(:any_q AS tsquery)")
         if any_q:
-            score.append(_RANK % "any_q")
-        if strict:
-            score.append("0.5 * " + _RANK % "web_q")  # the phrase's words, near each other
-        elif web_q and len(words) > 1:
-            # All the words near each other, ranked where the ranking vector
-            # holds them all. (All the words anywhere in the body, found by
-            # the index, ranked worse: a long article holds most words.)
-            score.append(f"CASE WHEN d.rank_tsv @@ CAST(:web_q AS tsquery) THEN 0.5 * {_RANK % 'web_q'} ELSE 0 END")
+            # ts_rank of the names, and a share for each word the signature
+            # holds; more for all the words near the start. (All the words
+            # anywhere in the body, found by the index, ranked worse: a long
+            # article holds most words.)
+            score.append(f"{_NAMES_RANK} + {_signature_score(any_lexemes, [] if strict else web_lexemes)}")
         if keys:
             match.append("d.names_exact && CAST(:keys AS text[])")
             ctes.append(
@@ -558,9 +662,7 @@ class PostgresBackend:
         if codes:
             match.append("d.icd10_all && CAST(:codes AS text[])")
             score.append(f"CASE WHEN d.icd10 && CAST(:codes AS text[]) THEN {CODE_BONUS} ELSE 0 END")
-            score.append(
-                f"CASE WHEN d.icd10_all && CAST(:codes AS text[]) THEN {CODE_BONUS * 0.75} ELSE 0 END"
-            )
+            score.append(f"CASE WHEN d.icd10_all && CAST(:codes AS text[]) THEN {CODE_BONUS * 0.75} ELSE 0 END")
         if parents:
             match.append("d.icd10 && CAST(:parents AS text[])")
             score.append(f"CASE WHEN d.icd10 && CAST(:parents AS text[]) THEN {CODE_BONUS * 0.5} ELSE 0 END")
@@ -654,11 +756,7 @@ class PostgresBackend:
         words = misspelling_candidates(text)
         if not words:
             return None
-        known = set(
-            conn.execute(
-                sa.text("SELECT word FROM search_words WHERE word = ANY(:w)"), {"w": words}
-            ).scalars()
-        )
+        known = set(conn.execute(sa.text("SELECT word FROM search_words WHERE word = ANY(:w)"), {"w": words}).scalars())
         unknown = [word for word in words if word not in known]
         if not unknown:
             return None

@@ -80,6 +80,37 @@ def test_top_hits_are_exactly_the_exhaustive_ranking(whoosh, seed):
             _same_ranking(mine, ref[:depth])
 
 
+@pytest.mark.parametrize("segments", [1, 3])
+def test_pruned_candidates_hold_the_whole_top(whoosh, segments):
+    """The documents left out of scoring all score below the depth-th best (Whoosh's exhaustive
+    ranking), and leaving them out happens."""
+    from wiki.search.whoosh_backend import _top_candidates
+
+    rng = random.Random(20 + segments)
+    docs = _corpus(rng, 360)
+    whoosh.rebuild(docs[: 360 - 30 * (segments - 1)])
+    for n in range(1, segments):
+        whoosh.index(docs[360 - 30 * n : 390 - 30 * n])
+    whoosh.remove([2, 40])
+    pruned = 0
+    for _ in range(50):
+        text = " ".join(rng.sample(WORDS, rng.randint(1, 4)))
+        category = rng.choice([None, None, "Cardiology"])
+        depth = rng.choice([1, 3, 10, 20, 50])
+        whoosh.search(text, limit=1, category=category)
+        with whoosh._searcher() as (searcher, local):
+            answer = local.results[(text, None if category is None else category.casefold())]
+            candidates = _top_candidates(searcher, local, answer.query, answer.allowed, depth)
+            if candidates is None:
+                continue
+            results = searcher.search(answer.query, limit=None, filter=answer.allowed, optimize=False)
+            ref = sorted(((hit.docnum, float(hit.score)) for hit in results), key=lambda item: (-item[1], item[0]))
+            floor = ref[min(depth, len(ref)) - 1][1]
+            assert all(docnum in candidates for docnum, score in ref if score >= floor)
+            pruned += len(candidates) < len(ref)
+    assert pruned > 5
+
+
 def test_pages_are_slices_of_one_ranking(whoosh):
     rng = random.Random(7)
     whoosh.rebuild(_corpus(rng, 200))

@@ -35,7 +35,7 @@ import time
 import zlib
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Set
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -567,9 +567,7 @@ class WhooshBackend:
             ids = reader.column_reader("id")
             return {int(ids[docnum]) for docnum in reader.all_doc_ids()}
 
-    def search(
-        self, query: str, *, limit: int = 20, offset: int = 0, category: str | None = None
-    ) -> ResultPage:
+    def search(self, query: str, *, limit: int = 20, offset: int = 0, category: str | None = None) -> ResultPage:
         """Return a page of results (see ``SearchBackend.search``)."""
         text, limit, offset = clean_request(query, limit, offset)
         if not text:
@@ -582,16 +580,12 @@ class WhooshBackend:
             log.exception("search failed for a query of %d characters", len(text))
             return ResultPage(query=text, total=0)
 
-    def _search(
-        self, searcher, local: _Local, text: str, limit: int, offset: int, category: str | None
-    ) -> ResultPage:
+    def _search(self, searcher, local: _Local, text: str, limit: int, offset: int, category: str | None) -> ResultPage:
         key = (text, None if category is None else category.strip().casefold())
         answer = local.results.find(key)
         if answer is None:
             answer = local.results.keep(key, self._answer(searcher, local, text, category))
-        page = ResultPage(
-            query=text, total=answer.total, suggestion=answer.suggestion, facets=dict(answer.facets)
-        )
+        page = ResultPage(query=text, total=answer.total, suggestion=answer.suggestion, facets=dict(answer.facets))
         if limit == 0 or offset >= answer.total:
             return page
         end = offset + limit
@@ -721,9 +715,7 @@ class WhooshBackend:
             # the words. (AND rather than a phrase: a phrase clause would make
             # Whoosh check positions for every candidate of every query.)
             parts.append(wq.And([wq.Term("title", stem) for stem in stems], boost=TITLE_BOOST * PHRASE_BONUS))
-            parts.append(
-                wq.And([wq.Term("aliases", stem) for stem in stems], boost=ALIAS_BOOST * PHRASE_BONUS)
-            )
+            parts.append(wq.And([wq.Term("aliases", stem) for stem in stems], boost=ALIAS_BOOST * PHRASE_BONUS))
         key = name_key(text)
         if key:
             parts.append(wq.Term("names_exact", key, boost=EXACT_NAME_BOOST))
@@ -874,8 +866,14 @@ def _rank(searcher, local: _Local, q: wq.Query, allowed, depth: int) -> list[tup
     scores = None
     reader = searcher.reader()
     if isinstance(searcher.weighting, BM25F):
-        # A few allowed documents (a phrase's) are looked up in each posting list, not all scored.
-        scores = _scores(searcher, local, q, None if allowed is None else sorted(allowed))
+        # Only documents that can reach the depth-th place are scored, and a
+        # few allowed ones (a phrase's) are looked up in each posting list.
+        within = _top_candidates(searcher, local, q, allowed, depth)
+        if within is None:
+            within = allowed
+        elif allowed is not None:
+            within &= allowed
+        scores = _scores(searcher, local, q, within)
     if scores is None:
         results = searcher.search(q, limit=depth, filter=allowed, terms=False)
         # Slice, never list(): list() asks len(), and Whoosh answers that by
@@ -887,6 +885,96 @@ def _rank(searcher, local: _Local, q: wq.Query, allowed, depth: int) -> list[tup
         for docnum in local.deleted_docs(reader):  # a few, against tens of thousands scored
             scores.pop(docnum, None)
     return _best(scores, depth)
+
+
+def _top_candidates(searcher, local: _Local, q: wq.Query, allowed, depth: int) -> set[int] | None:
+    """Return documents among which the ``depth`` best of ``q`` (among ``allowed``) are all found,
+    or None to score every document.
+
+    Each term can add at most its best BM25F score (its highest frequency
+    over its shortest field length) times the boosts above it. The documents
+    of the terms that can add most are scored first, and their ``depth``-th
+    best is a floor; the terms that, all together, cannot lift a document to
+    that floor do not make it a candidate on their own. Common body words
+    mostly are such terms: their documents are scored only where a rarer
+    term (a title, an alias) holds them too.
+    """
+    leaves = _leaves(q)
+    if leaves is None or len(leaves) < 2 or depth <= 0:
+        return None
+    reader = searcher.reader()
+    bounds = []
+    for fieldname, text, boost in leaves:
+        bound = _term_bound(searcher, local, fieldname, text)
+        if bound is None or not boost > 0:
+            return None
+        bounds.append((bound * boost, fieldname, text))
+    bounds.sort(key=lambda item: item[0], reverse=True)
+    deleted = local.deleted_docs(reader) if reader.has_deletions() else frozenset()
+    sample: set[int] = set()
+    for _bound, fieldname, text in bounds:
+        sample.update(local.postings(reader, fieldname, text)[0])
+        sample -= deleted
+        if allowed is not None:
+            sample &= allowed
+        if len(sample) >= depth:
+            break
+    else:
+        return None
+    scored = _scores(searcher, local, q, sample)
+    best = _best(scored, depth) if scored is not None else []
+    if len(best) < depth:
+        return None
+    floor = best[-1][1]
+    # The weakest terms, while all of them together stay clearly below the floor.
+    total, weak = 0.0, 0
+    for bound, _fieldname, _text in reversed(bounds):
+        if (total + bound) * (1 + 1e-6) >= floor:
+            break
+        total += bound
+        weak += 1
+    if weak == 0:
+        return None
+    candidates = set(sample)
+    for _bound, fieldname, text in bounds[: len(bounds) - weak]:
+        candidates.update(local.postings(reader, fieldname, text)[0])
+    return candidates
+
+
+def _leaves(q: wq.Query, boost: float = 1.0) -> list[tuple[str, str, float]] | None:
+    """Return (fieldname, text, product of the boosts over it) of each term of a plain tree of Or
+    and And, or None if ``q`` is not one."""
+    if type(q) is wq.Term:
+        return [(q.fieldname, q.text, boost * q.boost)]
+    if type(q) not in (wq.Or, wq.And) or not q.subqueries or (type(q) is wq.Or and (q.minmatch or q.scale)):
+        return None
+    out = []
+    for sub in q.subqueries:
+        found = _leaves(sub, boost * q.boost)
+        if found is None:
+            return None
+        out.extend(found)
+    return out
+
+
+def _term_bound(searcher, local: _Local, fieldname: str, text: str) -> float | None:
+    """Return at least the highest unboosted BM25F score of a term in any document, or None."""
+    if not searcher.schema[fieldname].scorable:
+        return None
+    reader = searcher.reader()
+    ids, weights = local.postings(reader, fieldname, text)
+    if not ids:
+        return 0.0
+    weighting = searcher.weighting
+    B = weighting._field_B.get(fieldname, weighting.B)
+    K1 = weighting.K1
+    idf = searcher.idf(fieldname, text)
+    avgfl = searcher.avg_field_length(fieldname) or 1
+    lengths = local.field_lengths(reader, fieldname)
+    # The score grows with the frequency and falls with the length (length bytes ascend with lengths).
+    shortest = LENGTH_OF_BYTE[min(map(lengths.__getitem__, ids))]
+    tf = max(weights)
+    return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * shortest / avgfl)))
 
 
 def _best(scores: dict[int, float], depth: int) -> list[tuple[int, float]]:
@@ -905,10 +993,10 @@ def _best(scores: dict[int, float], depth: int) -> list[tuple[int, float]]:
     return reaching[:depth]
 
 
-def _scores(searcher, local: _Local, q: wq.Query, within: list[int] | None = None) -> dict[int, float] | None:
+def _scores(searcher, local: _Local, q: wq.Query, within: Set[int] | None = None) -> dict[int, float] | None:
     """Return docnum -> score of ``q`` as Whoosh's matchers would sum it, or None if ``q`` is not plain.
 
-    Given the sorted docnums ``within``, documents outside them may be left out.
+    Given ``within``, only the documents in it are scored.
     """
     if type(q) is wq.Term:
         scores = _term_scores(searcher, local, q.fieldname, q.text, within)
@@ -962,10 +1050,10 @@ def _union_tree(parts: list[dict[int, float]]) -> dict[int, float]:
 
 
 def _term_scores(
-    searcher, local: _Local, fieldname: str, text: str, within: list[int] | None = None
+    searcher, local: _Local, fieldname: str, text: str, within: Set[int] | None = None
 ) -> dict[int, float] | None:
-    """Return docnum -> unboosted BM25F score of one term, for every document holding it (or, given
-    the sorted docnums ``within``, at least for those of them holding it)."""
+    """Return docnum -> unboosted BM25F score of one term, for every document holding it (given
+    ``within``, every one of those holding it)."""
     if not searcher.schema[fieldname].scorable:
         return None
     reader = searcher.reader()
@@ -985,10 +1073,12 @@ def _term_scores(
     if within is not None and len(within) * 20 < len(ids):
         # A few documents in a long list: found by bisection (docnums ascend).
         pairs = []
-        for docnum in within:
+        for docnum in sorted(within):
             i = bisect.bisect_left(ids, docnum)
             if i < len(ids) and ids[i] == docnum:
                 pairs.append((docnum, weights[i]))
+    elif within is not None:
+        pairs = itertools.compress(zip(ids, weights, strict=True), map(within.__contains__, ids))
     else:
         pairs = zip(ids, weights, strict=True)
     return {docnum: idf * ((tf * k1_plus_1) / (tf + norms[lengths[docnum]])) for docnum, tf in pairs}

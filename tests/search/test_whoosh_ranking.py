@@ -81,11 +81,14 @@ def test_top_hits_are_exactly_the_exhaustive_ranking(whoosh, seed):
 
 
 @pytest.mark.parametrize("segments", [1, 3])
-def test_pruned_candidates_hold_the_whole_top(whoosh, segments):
+@pytest.mark.parametrize("floor_sample", [1000, 0])  # the floor from scored documents, or from partial sums
+def test_pruned_candidates_hold_the_whole_top(whoosh, segments, floor_sample, monkeypatch):
     """The documents left out of scoring all score below the depth-th best (Whoosh's exhaustive
     ranking), and leaving them out happens."""
+    from wiki.search import whoosh_backend
     from wiki.search.whoosh_backend import _top_candidates
 
+    monkeypatch.setattr(whoosh_backend, "FLOOR_SAMPLE", floor_sample)
     rng = random.Random(20 + segments)
     docs = _corpus(rng, 360)
     whoosh.rebuild(docs[: 360 - 30 * (segments - 1)])

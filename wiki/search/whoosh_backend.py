@@ -100,6 +100,9 @@ POSTINGS_CACHE_BUDGET = 1_000_000
 # Answers remembered per searcher generation: a popular query, and the next
 # page of one, cost a dictionary look-up until the index changes.
 RESULT_CACHE_SIZE = 256
+# Ranking finds a floor by scoring the documents of the strongest terms if
+# there are no more than this many (see _top_candidates).
+FLOOR_SAMPLE = 1000
 TEXT_FIELDS = ("title", "aliases", "cats_text", "body")
 FIELD_BOOSTS = {"title": TITLE_BOOST, "aliases": ALIAS_BOOST, "cats_text": CATEGORY_BOOST, "body": BODY_BOOST}
 PHRASE_BONUS = 1.5
@@ -893,9 +896,10 @@ def _top_candidates(searcher, local: _Local, q: wq.Query, allowed, depth: int) -
 
     Each term can add at most its best BM25F score (its highest frequency
     over its shortest field length) times the boosts above it. The documents
-    of the terms that can add most are scored first, and their ``depth``-th
-    best is a floor; the terms that, all together, cannot lift a document to
-    that floor do not make it a candidate on their own. Common body words
+    of the terms that can add most are scored first (if few; if many, only
+    what those terms outside any And add, which is less), and their
+    ``depth``-th best is a floor; the terms that, all together, cannot lift a
+    document to that floor do not make it a candidate on their own. Common body words
     mostly are such terms: their documents are scored only where a rarer
     term (a title, an alias) holds them too.
     """
@@ -904,53 +908,71 @@ def _top_candidates(searcher, local: _Local, q: wq.Query, allowed, depth: int) -
         return None
     reader = searcher.reader()
     bounds = []
-    for fieldname, text, boost in leaves:
+    for fieldname, text, boost, alone in leaves:
         bound = _term_bound(searcher, local, fieldname, text)
         if bound is None or not boost > 0:
             return None
-        bounds.append((bound * boost, fieldname, text))
+        bounds.append((bound * boost, fieldname, text, boost, alone))
     bounds.sort(key=lambda item: item[0], reverse=True)
     deleted = local.deleted_docs(reader) if reader.has_deletions() else frozenset()
-    sample: set[int] = set()
-    for _bound, fieldname, text in bounds:
-        sample.update(local.postings(reader, fieldname, text)[0])
-        sample -= deleted
+    eligible: set[int] = set()
+    for _bound, fieldname, text, _boost, _alone in bounds:
+        eligible.update(local.postings(reader, fieldname, text)[0])
+        eligible -= deleted
         if allowed is not None:
-            sample &= allowed
-        if len(sample) >= depth:
+            eligible &= allowed
+        if len(eligible) >= depth:
             break
     else:
         return None
-    scored = _scores(searcher, local, q, sample)
-    best = _best(scored, depth) if scored is not None else []
-    if len(best) < depth:
-        return None
-    floor = best[-1][1]
+    if len(eligible) <= FLOOR_SAMPLE:
+        # The documents of the strongest terms, scored: their depth-th best is a floor.
+        scored = _scores(searcher, local, q, eligible)
+        if scored is None or len(scored) < depth:
+            return None
+        floor = heapq.nlargest(depth, scored.values())[-1]
+    else:
+        # Too many to score twice: what the strongest terms outside any And
+        # add is less than the whole score of each of their documents.
+        partial: dict[int, float] = {}
+        for _bound, fieldname, text, boost, alone in bounds:
+            if not alone:
+                continue
+            for docnum, score in _term_scores(searcher, local, fieldname, text).items():
+                partial[docnum] = partial.get(docnum, 0.0) + score * boost
+            eligible = partial.keys() - deleted
+            if allowed is not None:
+                eligible &= allowed
+            if len(eligible) >= depth:
+                break
+        else:
+            return None
+        floor = heapq.nlargest(depth, map(partial.__getitem__, eligible))[-1]
     # The weakest terms, while all of them together stay clearly below the floor.
     total, weak = 0.0, 0
-    for bound, _fieldname, _text in reversed(bounds):
+    for bound, *_rest in reversed(bounds):
         if (total + bound) * (1 + 1e-6) >= floor:
             break
         total += bound
         weak += 1
     if weak == 0:
         return None
-    candidates = set(sample)
-    for _bound, fieldname, text in bounds[: len(bounds) - weak]:
+    candidates = set(eligible)
+    for _bound, fieldname, text, _boost, _alone in bounds[: len(bounds) - weak]:
         candidates.update(local.postings(reader, fieldname, text)[0])
     return candidates
 
 
-def _leaves(q: wq.Query, boost: float = 1.0) -> list[tuple[str, str, float]] | None:
-    """Return (fieldname, text, product of the boosts over it) of each term of a plain tree of Or
-    and And, or None if ``q`` is not one."""
+def _leaves(q: wq.Query, boost: float = 1.0, alone: bool = True) -> list[tuple[str, str, float, bool]] | None:
+    """Return (fieldname, text, product of the boosts over it, whether no And is over it) of each
+    term of a plain tree of Or and And, or None if ``q`` is not one."""
     if type(q) is wq.Term:
-        return [(q.fieldname, q.text, boost * q.boost)]
+        return [(q.fieldname, q.text, boost * q.boost, alone)]
     if type(q) not in (wq.Or, wq.And) or not q.subqueries or (type(q) is wq.Or and (q.minmatch or q.scale)):
         return None
     out = []
     for sub in q.subqueries:
-        found = _leaves(sub, boost * q.boost)
+        found = _leaves(sub, boost * q.boost, alone and type(q) is wq.Or)
         if found is None:
             return None
         out.extend(found)

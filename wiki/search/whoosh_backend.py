@@ -380,7 +380,9 @@ class _Local:
         if docs is None:
             docs = frozenset(self.postings(reader, fieldname, text)[0])
             if docs and reader.has_deletions():
-                docs = docs - self.deleted_docs(reader)
+                deleted = self.deleted_docs(reader)
+                if not docs.isdisjoint(deleted):  # a look-up per deleted document, not a copy of the set
+                    docs = docs - deleted
             self.terms.keep(key, docs)
         return docs
 

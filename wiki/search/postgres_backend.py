@@ -77,14 +77,15 @@ LAYOUT = 5
 # Ranking reads, besides the names' small vector, a signature of the words in
 # the names and in the body's opening: a Bloom filter of SIGNATURE_BITS bits,
 # each lexeme setting the SIGNATURE_HASHES bits named by its MD5 digest's
-# first hex digits (three digits, twelve bits: a bit of 4,096). With ~170
-# lexemes in 300 words, about one absent word in 600 looks present; that
-# only lifts a page's order among equal scores, never what matches (the GIN
-# index on the full vector decides that, exactly). The full vector held in
-# the row instead (300 stripped words, ~1.5 kB) made the table three times
-# larger than shared buffers at 100,000 articles, and a common word's query
-# read most of it from the operating system's cache: 250-320 ms; with the
-# 512-byte signature the table stays in shared buffers (about 75 ms).
+# first hex digits (three digits, twelve bits: a bit of 4,096). The synthetic
+# benchmark's articles set 508 bits on average, so about one absent word in
+# 500 looks present; that only lifts a page's order among equal scores, never
+# what matches (the GIN index on the full vector decides that, exactly). The
+# opening held in the row as a vector instead (300 stripped words, ~1.5 kB)
+# made the table twice the size of the default shared buffers at 100,000
+# articles, and a common word's query read most of it from the operating
+# system's cache: 250-320 ms; with the 512-byte signature the whole table
+# stays in shared buffers: 70-100 ms (benchmarks/search.py).
 # Fewer opening words rank worse: with 60 or 120, symptoms described further
 # down ("wheezing and cough", "face drooping on one side") left the top three
 # of the relevance table; 200 still lost one.

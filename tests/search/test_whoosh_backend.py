@@ -130,3 +130,49 @@ def test_words_within_an_edit_distance_are_whooshs(whoosh, segments):
                 for prefix in (0, 1):
                     mine = sorted(_terms_within(reader, "spell", word, distance, prefix))
                     assert mine == sorted(reader.terms_within("spell", word, distance, prefix=prefix)), (word, distance)
+
+
+def test_segment_files_are_streamed_where_they_are_mapped(whoosh, monkeypatch):
+    """Whoosh's own BufferFile copies a whole postings file into a BytesIO for each searcher."""
+    from whoosh.filedb import compound
+
+    from wiki.search.whoosh_backend import _MappedFile
+
+    opened = []
+    real = compound.CompoundStorage.open_file
+
+    def recording(self, name, *args, **kwargs):
+        opened.append(real(self, name, *args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(compound.CompoundStorage, "open_file", recording)
+    whoosh.rebuild(doc(i, f"Asthma type {i}", f"wheezing and cough, night {i}") for i in range(1, 60))
+    whoosh.index([doc(99, "Asthma attack", "sudden wheezing")])
+    page = whoosh.search("asthma wheezing", limit=5)
+    assert page.total == 60 and len(page.hits) == 5
+    assert opened and all(isinstance(f, _MappedFile) for f in opened)
+
+
+def test_a_mapped_stream_reads_as_a_bytes_stream():
+    import io
+    import pickle
+    import random
+
+    from wiki.search.whoosh_backend import _MappedFile
+
+    rng = random.Random(3)
+    data = pickle.dumps([rng.random() for _ in range(300)]) + bytes(rng.randrange(256) for _ in range(5000))
+    mapped, plain = _MappedFile(memoryview(data)), io.BytesIO(data)
+    for _ in range(300):
+        position = rng.randrange(len(data) + 10)
+        assert mapped.seek(position) == plain.seek(position)
+        step = rng.choice([1, 4, 9, 700, 3000])
+        assert mapped.read(step) == plain.read(step)
+        assert mapped.tell() == plain.tell()
+    mapped.seek(0)
+    assert pickle.load(mapped.file) == pickle.loads(data)
+    assert mapped.tell() == len(pickle.dumps(pickle.loads(data)))
+    assert mapped.get(10, 20) == data[10:30]
+    mapped.seek(-5, io.SEEK_END)
+    assert mapped.read() == data[-5:]
+    mapped.close()

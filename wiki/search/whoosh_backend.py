@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import io
 import itertools
 import logging
 import operator
@@ -49,7 +50,9 @@ from whoosh.analysis import (
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.columns import NumericColumn
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, FieldType, Schema
+from whoosh.filedb import compound as whoosh_compound
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import BufferFile
 from whoosh.formats import Existence, Positions
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.qparser import MultifieldParser, OrGroup, plugins
@@ -119,6 +122,62 @@ SPELLING = plain_analyzer() | StopFilter(stoplist=STOPLIST, minsize=3)
 # Edge n-grams of every word of a title or alias, for autocomplete.
 WORD_PREFIXES = plain_analyzer() | NgramFilter(1, NGRAM_MAX, at="start")
 PLAIN = plain_analyzer()
+
+
+class _MappedReader(io.RawIOBase):
+    """A read-only stream over a memoryview, reading from it in place."""
+
+    def __init__(self, view: memoryview) -> None:
+        super().__init__()
+        self._view, self._pos = view, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        view, pos = self._view, self._pos
+        count = max(0, min(len(buffer), len(view) - pos))
+        buffer[:count] = view[pos : pos + count]
+        self._pos = pos + count
+        return count
+
+    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_CUR:
+            pos += self._pos
+        elif whence == io.SEEK_END:
+            pos += len(self._view)
+        if pos < 0:
+            raise ValueError("negative seek position")
+        self._pos = pos
+        return pos
+
+    def tell(self) -> int:
+        return self._pos
+
+
+class _MappedFile(BufferFile):
+    """A file inside a segment's memory-mapped compound file, streamed where it is mapped.
+
+    Whoosh's BufferFile streams through a BytesIO, which copies the bytes: every
+    searcher opened (one per thread after every write) copied the segment's
+    whole postings file (320 MB, ~0.25 s at 100,000 articles) and, at its
+    first hit, its stored fields (~0.08 s). Reads by position never used the copy.
+    """
+
+    def __init__(self, buf, name=None, onclose=None) -> None:
+        self._buf = buf
+        self._name = name
+        self.onclose = onclose
+        self.is_real = False
+        self.is_closed = False
+        self.file = io.BufferedReader(_MappedReader(memoryview(buf)), buffer_size=512)
+
+
+if whoosh_compound.BufferFile is BufferFile:
+    whoosh_compound.BufferFile = _MappedFile  # what CompoundStorage.open_file wraps mapped files in
 
 
 def make_schema() -> Schema:

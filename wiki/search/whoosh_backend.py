@@ -106,6 +106,7 @@ RESULT_CACHE_SIZE = 256
 # Ranking finds a floor by scoring the documents of the strongest terms if
 # there are no more than this many (see _top_candidates).
 FLOOR_SAMPLE = 1000
+FLOOR_PARTIAL = 20_000  # and beyond, by partial sums over no more than this many
 TEXT_FIELDS = ("title", "aliases", "cats_text", "body")
 FIELD_BOOSTS = {"title": TITLE_BOOST, "aliases": ALIAS_BOOST, "cats_text": CATEGORY_BOOST, "body": BODY_BOOST}
 PHRASE_BONUS = 1.5
@@ -999,6 +1000,8 @@ def _top_candidates(searcher, local: _Local, q: wq.Query, allowed, depth: int) -
         for _bound, fieldname, text, boost, alone in bounds:
             if not alone:
                 continue
+            if len(partial) + len(local.postings(reader, fieldname, text)[0]) > FLOOR_PARTIAL:
+                return None  # a common word among the strongest: nearly everything is a candidate
             for docnum, score in _term_scores(searcher, local, fieldname, text).items():
                 partial[docnum] = partial.get(docnum, 0.0) + score * boost
             eligible = partial.keys() - deleted

@@ -964,9 +964,9 @@ def _top_candidates(searcher, local: _Local, q: wq.Query, allowed, depth: int) -
     of the terms that can add most are scored first (if few; if many, only
     what those terms outside any And add, which is less), and their
     ``depth``-th best is a floor; the terms that, all together, cannot lift a
-    document to that floor do not make it a candidate on their own. Common body words
-    mostly are such terms: their documents are scored only where a rarer
-    term (a title, an alias) holds them too.
+    document to that floor do not make it a candidate on their own. Common
+    body words mostly are such terms: their documents are scored only where
+    a rarer term (a title, an alias) holds them too.
     """
     leaves = _leaves(q)
     if leaves is None or len(leaves) < 2 or depth <= 0:
@@ -1375,6 +1375,7 @@ def _position_keys(fmt, values: list[bytes], docnums: list[int]) -> list[int]:
     """Return ``(docnum << 32) + position`` for every position in ``values``, the values of ``docnums``."""
     if (
         type(fmt) is Positions
+        and len(values) == len(docnums)
         and b"".join(map(itemgetter(slice(4, 9)), values)) == _PICKLED_LIST * len(values)
         and bytes(map(itemgetter(-1), values)) == b"." * len(values)
     ):
@@ -1384,8 +1385,11 @@ def _position_keys(fmt, values: list[bytes], docnums: list[int]) -> list[int]:
         counts = array(_UINT32, b"".join(map(itemgetter(slice(0, 4)), values)))
         if sys.byteorder == "little":
             counts.byteswap()
-        gaps = pickle.loads(b"\x80\x02]" + b"".join(map(itemgetter(slice(9, -1)), values)) + b".")  # noqa: S301
-        if len(gaps) == sum(counts) and min(counts) > 0:
+        try:
+            gaps = pickle.loads(b"\x80\x02]" + b"".join(map(itemgetter(slice(9, -1)), values)) + b".")  # noqa: S301
+        except Exception:  # noqa: BLE001 - not laid out as expected: decoded one by one below
+            gaps = None
+        if gaps is not None and len(gaps) == sum(counts) and min(counts) > 0:
             running = [0, *itertools.accumulate(gaps)]
             before = map(running.__getitem__, itertools.accumulate(counts[:-1], initial=0))
             starts = map(operator.sub, map(operator.lshift, docnums, itertools.repeat(32)), before)

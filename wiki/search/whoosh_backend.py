@@ -39,7 +39,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Set
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
@@ -383,9 +383,9 @@ class _Local:
             found = self.leaf_postings.keep(key, _read_leaf_postings(leaf, fieldname, text))
         return found
 
-    def read_with_values(self, leaf, fieldname: str, text: str) -> tuple[array, list[bytes]] | None:
+    def read_with_values(self, leaf, fieldname: str, text: str) -> tuple[array, list[str]] | None:
         """Read a term's postings in one segment unless remembered; return their docnums and values
-        (positions) from the same block reads, or None if they were remembered."""
+        (positions, as latin-1 text) from the same block reads, or None if they were remembered."""
         segment = _segment_id(leaf)
         key = (segment, fieldname, text)
         if segment and key in self.leaf_postings:
@@ -1192,8 +1192,9 @@ def _read_leaf_postings(reader, fieldname: str, text: str) -> tuple[array, array
 
 def _read_leaf_postings_values(
     reader, fieldname: str, text: str, with_values: bool = False
-) -> tuple[array, array, list[bytes]]:
-    """Return ``_read_leaf_postings`` and, if asked, each posting's value (empty list otherwise)."""
+) -> tuple[array, array, list[str]]:
+    """Return ``_read_leaf_postings`` and, if asked, each posting's value as latin-1 text (empty list
+    otherwise)."""
     ids, weights, values = array(_UINT32), array("d"), []
     try:
         matcher = _bare(reader.postings(fieldname, text))
@@ -1205,7 +1206,10 @@ def _read_leaf_postings_values(
         # _read_ids uses a generator), its weights as _read_weights reads them,
         # and its values come with the same read.
         while matcher.is_active():
-            head = None if with_values or matcher._data is not None else _read_block_head(matcher)
+            if with_values:
+                head = _read_block_texts(matcher)
+            else:
+                head = None if matcher._data is not None else _read_block_head(matcher)
             if head is None:
                 if matcher._data is None:
                     matcher._read_data()
@@ -1223,15 +1227,14 @@ def _read_leaf_postings_values(
             else:
                 weights.extend(block_weights[start:])
             if with_values:
-                matcher._read_values()
-                values.extend(matcher._values[start:])
+                values.extend(_block_texts(matcher, head)[start:])
             matcher._next_block()
         return ids, weights, values
     while matcher.is_active():
         ids.append(matcher.id())
         weights.append(matcher.weight())
         if with_values:
-            values.append(matcher.value())
+            values.append(matcher.value().decode("latin-1"))
         matcher.next()
     return ids, weights, values
 
@@ -1273,6 +1276,48 @@ def _read_block_head(matcher) -> tuple | None:
     if not (weights is None or isinstance(weights, float) or len(weights) == count):
         return None
     return head
+
+
+# The GLOBAL protocol 2 pickles bytes with (each value of a block is a call
+# to _codecs.encode(text, "latin1")), and what _read_block_texts calls instead.
+_ENCODE_GLOBAL = b"c_codecs\nencode\n"
+_SLICE_GLOBAL = b"cbuiltins\nslice\n"
+
+
+def _read_block_texts(matcher) -> tuple | None:
+    """Return the (ids as gaps, weights, values) of a W3 posting block with each value as a
+    ``slice(text, "latin1")`` of its latin-1 text instead of bytes, or None where the block is not
+    laid out so.
+
+    Making a slice is cheaper than _codecs.encode (no codec look-up, no bytes
+    made), and the positions are decoded from all the texts at once.
+    """
+    raw = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
+    data = zlib.decompress(raw) if matcher._compression else raw
+    # The first one is the values' own (before it, see _BLOCK_VALUES); later
+    # values call it through the memo.
+    try:
+        block = pickle.loads(data.replace(_ENCODE_GLOBAL, _SLICE_GLOBAL, 1))  # noqa: S301 - Whoosh's own index data
+    except Exception:  # noqa: BLE001 - not the layout expected: Whoosh reads the block itself
+        return None
+    count = matcher._blocklength
+    if type(block) is not tuple or len(block) != 3 or len(block[0]) != count:
+        return None
+    weights, values = block[1], block[2]
+    if not (weights is None or isinstance(weights, float) or len(weights) == count):
+        return None
+    if type(values) is not tuple or len(values) != count or {type(value) for value in values} != {slice}:
+        return None
+    return block
+
+
+def _block_texts(matcher, block: tuple) -> list[str]:
+    """Return the values of a block read by ``_read_block_texts`` (or Whoosh) as latin-1 text."""
+    values = block[2]
+    if values and type(values[0]) is slice:
+        return list(map(attrgetter("start"), values))
+    matcher._read_values()
+    return [value.decode("latin-1") for value in matcher._values]
 
 
 def _segment_id(leaf) -> str | None:
@@ -1368,25 +1413,27 @@ def _phrase_docs(searcher, local: _Local, q: wq.Phrase) -> frozenset[int] | None
 
 # A Positions value: a 4-byte count, then the gaps between positions pickled
 # (protocol 2) as a fresh list; Whoosh may leave the pickle's final STOP off.
-_PICKLED_LIST = b"\x80\x02]q\x00"
+_PICKLED_LIST = "\x80\x02]q\x00"
 
 
-def _position_keys(fmt, values: list[bytes], docnums: list[int]) -> list[int]:
-    """Return ``(docnum << 32) + position`` for every position in ``values``, the values of ``docnums``."""
+def _position_keys(fmt, values: list[str], docnums: list[int]) -> list[int]:
+    """Return ``(docnum << 32) + position`` for every position in ``values`` (latin-1 text), the values
+    of ``docnums``."""
     if (
         type(fmt) is Positions
         and len(values) == len(docnums)
-        and b"".join(map(itemgetter(slice(4, 9)), values)) == _PICKLED_LIST * len(values)
-        and bytes(map(itemgetter(-1), values)) == b"." * len(values)
+        and "".join(map(itemgetter(slice(4, 9)), values)) == _PICKLED_LIST * len(values)
+        and "".join(map(itemgetter(-1), values)) == "." * len(values)
     ):
         # One unpickling for all: each value's appends (after its list and
         # before its STOP) made to one list, and positions summed from the
         # gaps in one pass, taking each document's start off again.
-        counts = array(_UINT32, b"".join(map(itemgetter(slice(0, 4)), values)))
+        counts = array(_UINT32, "".join(map(itemgetter(slice(0, 4)), values)).encode("latin-1"))
         if sys.byteorder == "little":
             counts.byteswap()
         try:
-            gaps = pickle.loads(b"\x80\x02]" + b"".join(map(itemgetter(slice(9, -1)), values)) + b".")  # noqa: S301
+            pickled = "\x80\x02]" + "".join(map(itemgetter(slice(9, -1)), values)) + "."
+            gaps = pickle.loads(pickled.encode("latin-1"))  # noqa: S301
         except Exception:  # noqa: BLE001 - not laid out as expected: decoded one by one below
             gaps = None
         if gaps is not None and len(gaps) == sum(counts) and min(counts) > 0:
@@ -1398,21 +1445,21 @@ def _position_keys(fmt, values: list[bytes], docnums: list[int]) -> list[int]:
     keys = []
     for docnum, value in zip(docnums, values, strict=True):
         base = docnum << 32
-        keys.extend(base + position for position in fmt.decode_positions(value))
+        keys.extend(base + position for position in fmt.decode_positions(value.encode("latin-1")))
     return keys
 
 
-def _leaf_values(reader, fieldname: str, word: str, wanted: list[int], wanted_set: set[int]) -> list[bytes]:
-    """Return the posting values of ``word`` in one segment for the sorted docnums ``wanted`` (all of
-    which hold it), in that order, reading only the blocks that hold one."""
+def _leaf_values(reader, fieldname: str, word: str, wanted: list[int], wanted_set: set[int]) -> list[str]:
+    """Return the posting values (latin-1 text) of ``word`` in one segment for the sorted docnums
+    ``wanted`` (all of which hold it), in that order, reading only the blocks that hold one."""
     matcher = _bare(reader.postings(fieldname, word))
-    out: list[bytes] = []
+    out: list[str] = []
     if not all(hasattr(matcher, name) for name in ("_read_ids", "_read_values", "_next_block", "_maxid")):
         # Short posting lists are kept inside the term's entry (a list
         # matcher, as in the small segments approvals add): walk them.
         while matcher.is_active():
             if matcher.id() in wanted_set:
-                out.append(matcher.value())
+                out.append(matcher.value().decode("latin-1"))
             matcher.next()
         return out
     lowest = 0
@@ -1422,10 +1469,15 @@ def _leaf_values(reader, fieldname: str, word: str, wanted: list[int], wanted_se
         highest = matcher._maxid
         first = bisect.bisect_left(wanted, lowest)
         if first < len(wanted) and wanted[first] <= highest:
-            matcher._read_ids()
-            matcher._read_values()
+            block = _read_block_texts(matcher)
+            if block is None:
+                matcher._read_data()
+                block = matcher._data
+            ids = block[0] if matcher._byteids else itertools.accumulate(block[0])
+            texts = _block_texts(matcher, block)
             start = matcher._i
-            out.extend(itertools.compress(matcher._values[start:], map(wanted_set.__contains__, matcher._ids[start:])))
+            wanted_here = itertools.islice(map(wanted_set.__contains__, ids), start, None)
+            out.extend(itertools.compress(texts[start:], wanted_here))
         lowest = highest + 1
         matcher._next_block()
     return out

@@ -330,7 +330,7 @@ class _Local:
     terms: _Lru = field(default_factory=lambda: _Lru(TERM_CACHE_SIZE, POSTINGS_CACHE_BUDGET))
     deleted: frozenset[int] | None = None
     results: _Lru = field(default_factory=lambda: _Lru(RESULT_CACHE_SIZE, size=lambda _answer: 1))
-    lengths: dict[str, bytes] = field(default_factory=dict)
+    lengths: dict[object, bytes | int] = field(default_factory=dict)
     posting_lists: _Lru = field(default_factory=_postings_lru)
     leaf_postings: _Lru = field(default_factory=_postings_lru)
     leaf_lengths: dict[tuple[str, str], bytes] = field(default_factory=dict)
@@ -371,6 +371,14 @@ class _Local:
                 parts.append(part)
             found = parts[0] if len(parts) == 1 else b"".join(parts)
             self.lengths[fieldname] = found
+        return found
+
+    def shortest_length(self, reader, fieldname: str) -> int:
+        """Return the smallest length byte of ``fieldname`` (0 if a document lacks it)."""
+        key = ("shortest", fieldname)
+        found = self.lengths.get(key)
+        if found is None:
+            found = self.lengths[key] = min(self.field_lengths(reader, fieldname), default=0)
         return found
 
     def _leaf_postings(self, leaf, fieldname: str, text: str) -> tuple[array, array]:
@@ -1059,9 +1067,9 @@ def _term_bound(searcher, local: _Local, fieldname: str, text: str) -> float | N
     K1 = weighting.K1
     idf = searcher.idf(fieldname, text)
     avgfl = searcher.avg_field_length(fieldname) or 1
-    lengths = local.field_lengths(reader, fieldname)
-    # The score grows with the frequency and falls with the length (length bytes ascend with lengths).
-    shortest = LENGTH_OF_BYTE[min(map(lengths.__getitem__, ids))]
+    # The score grows with the frequency and falls with the length (length bytes ascend with lengths):
+    # the field's shortest anywhere, found once per field, serves every term of it.
+    shortest = LENGTH_OF_BYTE[local.shortest_length(reader, fieldname)]
     tf = max(weights)
     return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * shortest / avgfl)))
 

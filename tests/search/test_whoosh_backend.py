@@ -136,7 +136,7 @@ def test_segment_files_are_streamed_where_they_are_mapped(whoosh, monkeypatch):
     """Whoosh's own BufferFile copies a whole postings file into a BytesIO for each searcher."""
     from whoosh.filedb import compound
 
-    from wiki.search.whoosh_backend import _MappedFile
+    from wiki.search.whoosh_postings import MappedFile
 
     opened = []
     real = compound.CompoundStorage.open_file
@@ -150,7 +150,7 @@ def test_segment_files_are_streamed_where_they_are_mapped(whoosh, monkeypatch):
     whoosh.index([doc(99, "Asthma attack", "sudden wheezing")])
     page = whoosh.search("asthma wheezing", limit=5)
     assert page.total == 60 and len(page.hits) == 5
-    assert opened and all(isinstance(f, _MappedFile) for f in opened)
+    assert opened and all(isinstance(f, MappedFile) for f in opened)
 
 
 def test_a_mapped_stream_reads_as_a_bytes_stream():
@@ -158,11 +158,11 @@ def test_a_mapped_stream_reads_as_a_bytes_stream():
     import pickle
     import random
 
-    from wiki.search.whoosh_backend import _MappedFile
+    from wiki.search.whoosh_postings import MappedFile
 
     rng = random.Random(3)
     data = pickle.dumps([rng.random() for _ in range(300)]) + bytes(rng.randrange(256) for _ in range(5000))
-    mapped, plain = _MappedFile(memoryview(data)), io.BytesIO(data)
+    mapped, plain = MappedFile(memoryview(data)), io.BytesIO(data)
     for _ in range(300):
         position = rng.randrange(len(data) + 10)
         assert mapped.seek(position) == plain.seek(position)

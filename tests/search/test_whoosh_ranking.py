@@ -165,12 +165,12 @@ def test_phrase_sets_read_cold_or_remembered_equal_whooshs(whoosh, remembered, m
     postings were remembered: the same documents either way, on a big segment and small ones."""
     from whoosh import query as wq
 
-    from wiki.search import whoosh_backend
+    from wiki.search import whoosh_postings
     from wiki.search.whoosh_backend import _phrase_docs
 
     blocks = []
-    real = whoosh_backend._read_block_texts
-    monkeypatch.setattr(whoosh_backend, "_read_block_texts", lambda matcher: blocks.append(real(matcher)) or blocks[-1])
+    real = whoosh_postings.read_block_texts
+    monkeypatch.setattr(whoosh_postings, "read_block_texts", lambda matcher: blocks.append(real(matcher)) or blocks[-1])
 
     rng = random.Random(13)
     docs = _corpus(rng, 400)
@@ -204,26 +204,26 @@ def test_phrase_sets_read_cold_or_remembered_equal_whooshs(whoosh, remembered, m
 def test_position_keys_decode_as_whoosh_does(lists):
     from whoosh.formats import Characters, Positions
 
-    from wiki.search.whoosh_backend import _position_keys
+    from wiki.search.whoosh_postings import position_keys
 
     docnums = sorted(random.Random(len(lists)).sample(range(1, 10**6), len(lists)))
     expected = [(docnum << 32) + position for docnum, positions in zip(docnums, lists) for position in positions]
     fmt = Positions()
     texts = [fmt.encode(positions).decode("latin-1") for positions in lists]  # values as the phrase path reads them
-    assert _position_keys(fmt, texts, docnums) == expected
+    assert position_keys(fmt, texts, docnums) == expected
     chars = Characters()  # another encoding: decoded one value at a time
     values = [chars.encode([(position, 0, 1) for position in positions]).decode("latin-1") for positions in lists]
-    assert _position_keys(chars, values, docnums) == expected
+    assert position_keys(chars, values, docnums) == expected
 
 
 def test_postings_read_without_their_values_equal_whooshs(whoosh, monkeypatch):
     """Blocks unpickled only up to their values give Whoosh's own docnums and weights, term by term."""
-    from wiki.search import whoosh_backend
-    from wiki.search.whoosh_backend import _bare, _read_leaf_postings
+    from wiki.search import whoosh_postings
+    from wiki.search.whoosh_postings import bare, read_postings
 
     heads = []
-    real = whoosh_backend._read_block_head
-    monkeypatch.setattr(whoosh_backend, "_read_block_head", lambda matcher: heads.append(real(matcher)) or heads[-1])
+    real = whoosh_postings.read_block_head
+    monkeypatch.setattr(whoosh_postings, "read_block_head", lambda matcher: heads.append(real(matcher)) or heads[-1])
     # Some long bodies, so words occur many times in a document (weights of more than one byte).
     docs = [
         dataclasses.replace(doc, body=doc.body * 12) if doc.article_id % 5 == 0 else doc
@@ -237,13 +237,13 @@ def test_postings_read_without_their_values_equal_whooshs(whoosh, monkeypatch):
             for fieldname in ("body", "title", "aliases", "categories", "title_ngram"):
                 for term in list(leaf.lexicon(fieldname)):
                     text = term.decode("utf-8") if isinstance(term, bytes) else term
-                    matcher = _bare(leaf.postings(fieldname, text))
+                    matcher = bare(leaf.postings(fieldname, text))
                     ref_ids, ref_weights = [], []
                     while matcher.is_active():
                         ref_ids.append(matcher.id())
                         ref_weights.append(matcher.weight())
                         matcher.next()
-                    ids, weights = _read_leaf_postings(leaf, fieldname, text)
+                    ids, weights = read_postings(leaf, fieldname, text)
                     assert (list(ids), list(weights)) == (ref_ids, ref_weights), (fieldname, text)
     assert any(head is not None for head in heads)  # the short way was taken
 
@@ -311,13 +311,13 @@ def test_an_approval_reads_only_its_own_segment_again(whoosh, monkeypatch):
     whoosh.rebuild(docs)
     before = whoosh.search("fever cough")
     reads = []
-    real = whoosh_backend._read_leaf_postings
+    real = whoosh_backend.read_postings
 
     def counting(leaf, fieldname, text):
         reads.append(leaf.doc_count_all())
         return real(leaf, fieldname, text)
 
-    monkeypatch.setattr(whoosh_backend, "_read_leaf_postings", counting)
+    monkeypatch.setattr(whoosh_backend, "read_postings", counting)
     whoosh.index([SearchDocument(500, "invented-500", "Fever clinic", (), (), (), "fever and cough at night")])
     after = whoosh.search("fever cough")
     assert after.total == before.total + 1

@@ -206,8 +206,6 @@ def read_block_head(matcher) -> tuple | None:
 # The GLOBAL protocol 2 pickles bytes with (each value of a block is a call
 # to _codecs.encode(text, "latin1")), and what read_block_texts calls instead.
 _ENCODE_GLOBAL = b"c_codecs\nencode\n"
-
-
 _SLICE_GLOBAL = b"cbuiltins\nslice\n"
 
 

@@ -1,22 +1,18 @@
 """Reading a Whoosh index's segments directly, where Whoosh's own way costs a call per posting.
 
 Whoosh 2.7 (no release since 2016; its file format will not change) reads a
-posting list through a tree of matcher objects, a method call per posting,
-and opens every file of a segment through a copy. The functions here read
-the W3 codec's structures themselves: a posting block's ids and weights as
-arrays, its position lists all at once, a field's length column as bytes.
+posting list through a tree of matcher objects, a method call per posting.
+The functions here read the W3 codec's structures themselves: a posting
+block's ids and weights as arrays, its position lists all at once, a field's
+length column as bytes.
 Each checks the layout it expects and returns None (or falls back to
 Whoosh's own reading) where it finds another, and the tests compare every
 one with Whoosh's own answers on indexes of one and several segments.
-
-Importing this module makes Whoosh stream the files of a memory-mapped
-compound segment where they are mapped (``MappedFile``) instead of copying them.
 """
 
 from __future__ import annotations
 
 import bisect
-import io
 import itertools
 import operator
 import pickle
@@ -27,8 +23,6 @@ from operator import attrgetter, itemgetter
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.columns import NumericColumn
-from whoosh.filedb import compound as whoosh_compound
-from whoosh.filedb.structfile import BufferFile
 from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
@@ -40,62 +34,6 @@ UINT32 = next(code for code in "IL" if array(code).itemsize == 4)  # array type 
 # The field length Whoosh's BM25F sees for each length byte of a length column:
 # a document without the field (byte 0) counts as length 1.
 LENGTH_OF_BYTE = [1] + [byte_to_length(b) for b in range(1, 256)]
-
-
-class _MappedReader(io.RawIOBase):
-    """A read-only stream over a memoryview, reading from it in place."""
-
-    def __init__(self, view: memoryview) -> None:
-        super().__init__()
-        self._view, self._pos = view, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        view, pos = self._view, self._pos
-        count = max(0, min(len(buffer), len(view) - pos))
-        buffer[:count] = view[pos : pos + count]
-        self._pos = pos + count
-        return count
-
-    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
-        if whence == io.SEEK_CUR:
-            pos += self._pos
-        elif whence == io.SEEK_END:
-            pos += len(self._view)
-        if pos < 0:
-            raise ValueError("negative seek position")
-        self._pos = pos
-        return pos
-
-    def tell(self) -> int:
-        return self._pos
-
-
-class MappedFile(BufferFile):
-    """A file inside a segment's memory-mapped compound file, streamed where it is mapped.
-
-    Whoosh's BufferFile streams through a BytesIO, which copies the bytes: every
-    searcher opened (one per thread after every write) copied the segment's
-    whole postings file (320 MB, ~0.25 s at 100,000 articles) and, at its
-    first hit, its stored fields (~0.08 s). Reads by position never used the copy.
-    """
-
-    def __init__(self, buf, name=None, onclose=None) -> None:
-        self._buf = buf
-        self._name = name
-        self.onclose = onclose
-        self.is_real = False
-        self.is_closed = False
-        self.file = io.BufferedReader(_MappedReader(memoryview(buf)), buffer_size=512)
-
-
-if whoosh_compound.BufferFile is BufferFile:
-    whoosh_compound.BufferFile = MappedFile  # what CompoundStorage.open_file wraps mapped files in
 
 
 def bare(matcher):

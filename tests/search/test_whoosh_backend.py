@@ -130,3 +130,18 @@ def test_words_within_an_edit_distance_are_whooshs(whoosh, segments):
                 for prefix in (0, 1):
                     mine = sorted(_terms_within(reader, "spell", word, distance, prefix))
                     assert mine == sorted(reader.terms_within("spell", word, distance, prefix=prefix)), (word, distance)
+
+
+def test_segment_files_are_read_in_place_not_copied(whoosh, monkeypatch):
+    """Whoosh copies each file of a memory-mapped segment into a BytesIO; the backend opens
+    indexes without the mapping, so no searcher or writer copies a segment's files."""
+    from whoosh.filedb import compound
+
+    copies = []
+    real = compound.BufferFile
+    monkeypatch.setattr(compound, "BufferFile", lambda *args, **kwargs: copies.append(1) or real(*args, **kwargs))
+    whoosh.rebuild([SearchDocument(n, f"a{n}", f"Invented {n} syndrome", body=f"word{n} and fever") for n in range(30)])
+    whoosh.index([SearchDocument(40, "a40", "Late syndrome", body="fever at night")])
+    whoosh.remove([3])
+    page = whoosh.search("fever")
+    assert page.total == 30 and page.hits and copies == []

@@ -446,7 +446,7 @@ class WhooshBackend:
     @contextmanager
     def _writer(self, wait: bool) -> Iterator[object]:
         real = self._ensure_live()
-        ix = whoosh_index.open_dir(real)
+        ix = _open_index(real)
         try:
             writer = ix.writer(timeout=self.lock_timeout if wait else 0.0, delay=0.05)
         except whoosh_index.LockError:
@@ -504,7 +504,7 @@ class WhooshBackend:
             path = self._new_generation()
             count = 0
             try:
-                ix = whoosh_index.open_dir(path)
+                ix = _open_index(path)
                 writer = ix.writer(limitmb=128)
                 pending = 0
                 for doc in docs:
@@ -564,7 +564,7 @@ class WhooshBackend:
         if local.searcher is None or local.real != real or local.ix.latest_generation() != local.generation:
             if local.searcher is not None:
                 local.searcher.close()
-            local.ix = whoosh_index.open_dir(real)
+            local.ix = _open_index(real)
             local.searcher = local.ix.searcher()
             local.real, local.generation = real, local.searcher.reader().generation()
         reader = local.searcher.reader()
@@ -816,6 +816,19 @@ class WhooshBackend:
                     local.searcher = None
             self._opened.clear()
         self._local = threading.local()
+
+
+def _open_index(path: str):
+    """Open the Whoosh index in ``path``, its segment files read in place.
+
+    By default Whoosh maps each compound segment file into memory and then
+    wraps every file inside it in a BytesIO, which copies it: each searcher
+    opened (one per thread after every write) copied the segment's whole
+    postings file, and its stored fields at the first hit (320 and 143 MB,
+    about 0.3 s, at 100,000 articles). Without the mapping Whoosh reads each
+    file inside a segment through the segment's own open file, nothing copied.
+    """
+    return FileStorage(path, supports_mmap=False).open_index()
 
 
 def _all_of(fieldname: str, words: list[str], boost: float = 1.0) -> wq.Query:

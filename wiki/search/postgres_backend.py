@@ -79,8 +79,9 @@ LAYOUT = 5
 # each lexeme setting the SIGNATURE_HASHES bits named by its MD5 digest's
 # first hex digits (three digits, twelve bits: a bit of 4,096). The synthetic
 # benchmark's articles set 508 bits on average, so about one absent word in
-# 500 looks present; that only lifts a page's order among equal scores, never
-# what matches (the GIN index on the full vector decides that, exactly). The
+# 500 looks present; that gives the article one word's body share too much
+# (a small part of a title match's score) and never decides what matches (the
+# GIN index on the full vector decides that, exactly). The
 # opening held in the row as a vector instead (300 stripped words, ~1.5 kB)
 # made the table twice the size of the default shared buffers at 100,000
 # articles, and a common word's query read most of it from the operating

@@ -251,13 +251,14 @@ _KEY_WORDS = re.compile(r"[a-z0-9]+")
 _PREPARE_SQL = sa.text("""
 SELECT set_config('enable_seqscan', 'off', true),
        coalesce((SELECT CAST(to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) AS text)
-                 FROM unnest(tsvector_to_array(to_tsvector('english', :plain))) AS lexeme), '') AS any_q,
+                 FROM unnest(q.any_lexemes) AS lexeme), '') AS any_q,
        CAST(websearch_to_tsquery('english', :web) AS text) AS web_q,
-       tsvector_to_array(to_tsvector('english', :plain)) AS any_lexemes,
+       q.any_lexemes,
        tsvector_to_array(to_tsvector('english', :web)) AS web_lexemes,
        coalesce((SELECT CAST(string_agg(quote_literal(pair), ' & ') AS text)
                  FROM unnest(CAST(:phrases AS text[])) AS phrase,
                       unnest(tsvector_to_array(search_pairs(to_tsvector('english', phrase)))) AS pair), '') AS pairs_q
+FROM (SELECT tsvector_to_array(to_tsvector('english', :plain)) AS any_lexemes) q
 """)
 
 _NAMES_RANK = f"ts_rank(CAST('{RANK_WEIGHTS}' AS real[]), d.names_tsv, CAST(:any_q AS tsquery))"

@@ -940,11 +940,13 @@ def _top_candidates(searcher, local: _Local, q: wq.Query, allowed, depth: int) -
     bounds.sort(key=lambda item: item[0], reverse=True)
     deleted = local.deleted_docs(reader) if reader.has_deletions() else frozenset()
     eligible: set[int] = set()
+
+    def live(docs) -> set[int]:
+        docs = docs - deleted
+        return docs & allowed if allowed is not None else docs
+
     for _bound, fieldname, text, _boost, _alone in bounds:
-        eligible.update(local.postings(reader, fieldname, text)[0])
-        eligible -= deleted
-        if allowed is not None:
-            eligible &= allowed
+        eligible = live(eligible.union(local.postings(reader, fieldname, text)[0]))
         if len(eligible) >= depth:
             break
     else:
@@ -966,9 +968,7 @@ def _top_candidates(searcher, local: _Local, q: wq.Query, allowed, depth: int) -
                 return None  # a common word among the strongest: nearly everything is a candidate
             for docnum, score in _term_scores(searcher, local, fieldname, text).items():
                 partial[docnum] = partial.get(docnum, 0.0) + score * boost
-            eligible = partial.keys() - deleted
-            if allowed is not None:
-                eligible &= allowed
+            eligible = live(partial.keys())
             if len(eligible) >= depth:
                 break
         else:
@@ -1005,6 +1005,13 @@ def _leaves(q: wq.Query, boost: float = 1.0, alone: bool = True) -> list[tuple[s
     return out
 
 
+def _bm25(searcher, fieldname: str, text: str) -> tuple[float, float, float, float]:
+    """Return (idf, K1, B, average field length) of a term, as whoosh.scoring's BM25F uses them."""
+    weighting = searcher.weighting
+    B = weighting._field_B.get(fieldname, weighting.B)
+    return searcher.idf(fieldname, text), weighting.K1, B, searcher.avg_field_length(fieldname) or 1
+
+
 def _term_bound(searcher, local: _Local, fieldname: str, text: str) -> float | None:
     """Return at least the highest unboosted BM25F score of a term in any document, or None."""
     if not searcher.schema[fieldname].scorable:
@@ -1013,11 +1020,7 @@ def _term_bound(searcher, local: _Local, fieldname: str, text: str) -> float | N
     ids, weights = local.postings(reader, fieldname, text)
     if not ids:
         return 0.0
-    weighting = searcher.weighting
-    B = weighting._field_B.get(fieldname, weighting.B)
-    K1 = weighting.K1
-    idf = searcher.idf(fieldname, text)
-    avgfl = searcher.avg_field_length(fieldname) or 1
+    idf, K1, B, avgfl = _bm25(searcher, fieldname, text)
     # The score grows with the frequency and falls with the length (length bytes ascend with lengths):
     # the field's shortest anywhere, found once per field, serves every term of it.
     shortest = LENGTH_OF_BYTE[local.shortest_length(reader, fieldname)]
@@ -1108,11 +1111,7 @@ def _term_scores(
     ids, weights = local.postings(reader, fieldname, text)
     if not ids:
         return {}
-    weighting = searcher.weighting
-    B = weighting._field_B.get(fieldname, weighting.B)
-    K1 = weighting.K1
-    idf = searcher.idf(fieldname, text)
-    avgfl = searcher.avg_field_length(fieldname) or 1
+    idf, K1, B, avgfl = _bm25(searcher, fieldname, text)
     lengths = local.field_lengths(reader, fieldname)
     # bm25() of whoosh.scoring, with the part that depends on the length
     # worked out once per length byte, in the same order of operations.

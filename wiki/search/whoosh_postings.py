@@ -109,6 +109,19 @@ def read_postings_values(
 _BLOCK_VALUES = b"(c_codecs\nencode\n"
 
 
+def _block_bytes(matcher) -> bytes:
+    """Return the stored (perhaps compressed) pickle of the matcher's current block."""
+    return matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
+
+
+def _fits(block: tuple, size: int, count: int) -> bool:
+    """Return whether an unpickled block is a tuple of ``size`` whose ids and weights are ``count`` long."""
+    if type(block) is not tuple or len(block) != size or len(block[0]) != count:
+        return False
+    weights = block[1]
+    return weights is None or isinstance(weights, float) or len(weights) == count
+
+
 def read_block_head(matcher) -> tuple | None:
     """Return the (ids as gaps, weights) of a W3 posting block, unpickling (and inflating) only the
     part before its values, or None where the block is not laid out so.
@@ -117,7 +130,7 @@ def read_block_head(matcher) -> tuple | None:
     positions per posting, each a call to _codecs.encode when unpickled) are
     most of its bytes and of the time Whoosh's _read_data takes.
     """
-    raw = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
+    raw = _block_bytes(matcher)
     if matcher._compression:
         inflater = zlib.decompressobj()
         data = inflater.decompress(raw, 4096)
@@ -132,13 +145,7 @@ def read_block_head(matcher) -> tuple | None:
         head = pickle.loads(data[:cut] + b"\x86.")  # noqa: S301 - Whoosh's own index data; TUPLE2, STOP
     except Exception:  # noqa: BLE001 - not the layout expected: Whoosh reads the block itself
         return None
-    count = matcher._blocklength
-    if type(head) is not tuple or len(head) != 2 or len(head[0]) != count:
-        return None
-    weights = head[1]
-    if not (weights is None or isinstance(weights, float) or len(weights) == count):
-        return None
-    return head
+    return head if _fits(head, 2, matcher._blocklength) else None
 
 
 # The GLOBAL protocol 2 pickles bytes with (each value of a block is a call
@@ -155,7 +162,7 @@ def read_block_texts(matcher) -> tuple | None:
     Making a slice is cheaper than _codecs.encode (no codec look-up, no bytes
     made), and the positions are decoded from all the texts at once.
     """
-    raw = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
+    raw = _block_bytes(matcher)
     data = zlib.decompress(raw) if matcher._compression else raw
     # The first one is the values' own (before it, see _BLOCK_VALUES); later
     # values call it through the memo.
@@ -164,11 +171,9 @@ def read_block_texts(matcher) -> tuple | None:
     except Exception:  # noqa: BLE001 - not the layout expected: Whoosh reads the block itself
         return None
     count = matcher._blocklength
-    if type(block) is not tuple or len(block) != 3 or len(block[0]) != count:
+    if not _fits(block, 3, count):
         return None
-    weights, values = block[1], block[2]
-    if not (weights is None or isinstance(weights, float) or len(weights) == count):
-        return None
+    values = block[2]
     if type(values) is not tuple or len(values) != count or {type(value) for value in values} != {slice}:
         return None
     return block
